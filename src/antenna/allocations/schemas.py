@@ -1,0 +1,57 @@
+"""API schemas for allocations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+
+
+class AllocationOut(Schema):
+    id: int
+    organization: int
+    proposal: int | None
+    factory: int | None
+    pooled: bool
+    state: str
+    gpu_hours_granted: Decimal
+    gpu_hours_reserved: Decimal
+    gpu_hours_used: Decimal
+    gpu_hours_remaining: Decimal
+    starts_on: dt.date
+    ends_on: dt.date
+    final_report_due_on: dt.date
+    final_report_submitted_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_organization(obj: object) -> int:
+        return obj.organization_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_proposal(obj: object) -> int | None:
+        return obj.proposal_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory(obj: object) -> int | None:
+        return obj.factory_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_pooled(obj: object) -> bool:
+        return obj.factory_id is None  # type: ignore[attr-defined]
+
+
+class AllocationFilters(Schema):
+    organization: int | None = None
+    state: str | None = None
+    factory: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class FinalReportIn(Schema):
+    report: str
+
+
+class StateChangeIn(Schema):
+    reason: str = ""

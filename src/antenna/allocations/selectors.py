@@ -1,0 +1,61 @@
+"""Reads on allocations and their ledger."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from antenna.accounts.models import User
+from antenna.allocations.models import Allocation, LedgerEntry
+from antenna.core.errors import NotFound
+
+
+def allocation_list(*, user: User, organization: int | None = None, state: str | None = None,
+                    factory: int | None = None) -> QuerySet[Allocation]:
+    qs = Allocation.objects.visible_to(user).select_related("organization", "factory",
+                                                            "proposal")
+    if organization:
+        qs = qs.filter(organization_id=organization)
+    if state:
+        qs = qs.filter(state=state)
+    if factory:
+        qs = qs.filter(factory_id=factory)
+    return qs.order_by("-created_at", "-id")
+
+
+def allocation_for_user(user: User, pk: int) -> Allocation:
+    """The allocation if `user` may see it; NotFound otherwise (missing or not theirs)."""
+    allocation = (
+        Allocation.objects.visible_to(user)
+        .select_related("organization", "factory", "proposal")
+        .filter(pk=pk)
+        .first()
+    )
+    if allocation is None:
+        raise NotFound(_("Allocation %(pk)s not found.") % {"pk": pk})
+    return allocation
+
+
+def ledger_balances(allocation: Allocation) -> bool:
+    """Whether the ledger's sums equal the allocation's totals."""
+    sums = LedgerEntry.objects.filter(allocation=allocation).aggregate(
+        g=Sum("granted_delta"), r=Sum("reserved_delta"), u=Sum("used_delta")
+    )
+    return (
+        (sums["g"] or 0) == allocation.granted_gpu_seconds
+        and (sums["r"] or 0) == allocation.reserved_gpu_seconds
+        and (sums["u"] or 0) == allocation.used_gpu_seconds
+    )
+
+
+def organizations_with_overdue_report(organization_ids: list[int]) -> set[int]:
+    """Which of these organisations have a final report past its due date."""
+    today = timezone.localdate()
+    return set(
+        Allocation.objects.filter(
+            organization_id__in=organization_ids,
+            final_report_due_on__lt=today,
+            final_report_submitted_at__isnull=True,
+        ).values_list("organization_id", flat=True)
+    )

@@ -1,0 +1,29 @@
+"""The one NinjaAPI that mounts every app's router at /api/v1."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from antenna.allocations.api import router as allocations_router
+from antenna.calls.api import router as calls_router
+from antenna.core.api import install_error_handlers
+from antenna.factories.api import router as factories_router
+from antenna.organizations.api import router as organizations_router
+from antenna.proposals.api import router as proposals_router
+
+api = NinjaAPI(
+    title="Antenna API",
+    version="1",
+    description=(
+        "The API of an AI Factory Antenna: organisations, factories, access calls, proposals, "
+        "reviews, decisions and GPU-hour allocations. Authenticate with "
+        "`Authorization: Bearer <token>`."
+    ),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("/organizations", organizations_router)
+api.add_router("/factories", factories_router)
+api.add_router("/calls", calls_router)
+api.add_router("/proposals", proposals_router)
+api.add_router("/allocations", allocations_router)

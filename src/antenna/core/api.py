@@ -1,0 +1,122 @@
+"""The pieces every app's router shares: authentication, errors as JSON, list envelopes."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from antenna.accounts.models import User
+from antenna.accounts.selectors import user_for_token
+from antenna.core.errors import AntennaError, NotEligible
+
+T = TypeVar("T")
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [TokenAuth(), django_auth]
+
+
+def current_user(request: HttpRequest) -> User:
+    """The authenticated user of an API request (the auth classes guarantee one)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ListParams(Schema):
+    limit: int = 100
+    offset: int = 0
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+
+
+def paginate(qs: QuerySet[Any], params: ListParams) -> dict[str, Any]:
+    """The list envelope `{"items": [...], "count": N}` with limit (1-500) and offset."""
+    limit = min(max(params.limit, 1), 500)
+    offset = max(params.offset, 0)
+    return {"items": list(qs[offset: offset + limit]), "count": qs.count()}
+
+
+def _field_path(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    return ".".join(parts) or "request"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Map Antenna's error hierarchy and framework errors to `{"detail": "..."}` answers."""
+
+    @api.exception_handler(AntennaError)
+    def _antenna_error(request: HttpRequest, exc: AntennaError) -> HttpResponse:
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code,
+                                "retryable": exc.retryable}
+        if isinstance(exc, NotEligible):
+            body["rule"] = exc.rule
+        return api.create_response(request, body, status=exc.status_code)
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        messages = []
+        for error in exc.errors:
+            where = _field_path(list(error.get("loc", [])))
+            messages.append(f"{where}: {error.get('msg', 'invalid value')}")
+        return api.create_response(
+            request,
+            {"detail": "; ".join(messages) or _("Invalid request."), "code": "invalid",
+             "errors": exc.errors},
+            status=422,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request,
+            {"detail": _("Authentication required: send 'Authorization: Bearer <token>' "
+                         "(create a token with `antenna create_token` or on your profile page)."),
+             "code": "unauthenticated"},
+            status=401,
+        )
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"detail": _("Not found."), "code": "not_found"},
+                                   status=404)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc), "code": "error"},
+                                   status=exc.status_code)
+
+
+__all__ = [
+    "API_AUTH",
+    "ErrorOut",
+    "ListParams",
+    "Page",
+    "Query",
+    "current_user",
+    "install_error_handlers",
+    "paginate",
+]

@@ -1,0 +1,45 @@
+"""Writing audit events. Services call `audit_record` inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from antenna.core.models import AuditEvent
+
+
+def audit_record(
+    *,
+    action: str,
+    target: models.Model,
+    by: Any | None,
+    organization_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> AuditEvent:
+    """Store one audit event for `target`; `by` is the acting user or None for Antenna."""
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        organization_id=organization_id,
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+        message=message,
+    )
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value
+        elif isinstance(value, list | tuple):
+            out[key] = [v if isinstance(v, str | int | float | bool) else str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out

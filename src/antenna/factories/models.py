@@ -1,0 +1,102 @@
+"""AI factories (and the antenna's own sandbox) that run the jobs, with their partitions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FactoryKind(models.TextChoices):
+    AI_FACTORY = "ai_factory", _("EuroHPC AI Factory")
+    SANDBOX = "sandbox", _("Antenna sandbox")
+
+
+class FactoryStatus(models.TextChoices):
+    ONLINE = "online", _("Online")
+    DEGRADED = "degraded", _("Degraded")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    OFFLINE = "offline", _("Offline")
+
+
+class Factory(models.Model):
+    """A compute site: a linked EuroHPC AI Factory or the antenna's local sandbox.
+
+    Budgets inside Antenna are kept in antenna GPU-hours. `gpu_hour_factor` converts one
+    hour of one GPU as the factory's scheduler counts it into antenna GPU-hours (LUMI's
+    Slurm sees 8 GCDs per node and bills 1 GPU-hour per MI250X, i.e. per 2 GCDs: 0.5).
+    `units_per_gpu_hour` converts antenna GPU-hours into the factory's own accounting unit
+    (JSC core-hours, LUMI GPU-hours) for reports to the factory.
+    """
+
+    name = models.SlugField(_("short name"), max_length=40, unique=True)
+    display_name = models.CharField(_("name"), max_length=120)
+    country = models.CharField(_("country"), max_length=2)
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=FactoryKind.choices,
+                            default=FactoryKind.AI_FACTORY)
+    description = models.TextField(_("description"), blank=True)
+    accounting_unit = models.CharField(_("accounting unit"), max_length=40,
+                                       default="GPU-hours")
+    units_per_gpu_hour = models.DecimalField(
+        _("factory units per antenna GPU-hour"), max_digits=10, decimal_places=4,
+        default=Decimal("1"), validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    gpu_hour_factor = models.DecimalField(
+        _("antenna GPU-hours per scheduler GPU-hour"), max_digits=8, decimal_places=4,
+        default=Decimal("1"), validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    status = models.CharField(_("status"), max_length=16, choices=FactoryStatus.choices,
+                              default=FactoryStatus.ONLINE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "display_name"]
+        verbose_name_plural = _("factories")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(gpu_hour_factor__gt=0),
+                                   name="factory_gpu_hour_factor_positive"),
+            models.CheckConstraint(condition=models.Q(units_per_gpu_hour__gt=0),
+                                   name="factory_units_per_gpu_hour_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_available(self) -> bool:
+        return self.status in (FactoryStatus.ONLINE, FactoryStatus.DEGRADED)
+
+
+class Partition(models.Model):
+    """A Slurm partition (or the sandbox's queue): GPU model, GPUs per node, walltime limit."""
+
+    factory = models.ForeignKey(Factory, on_delete=models.CASCADE, related_name="partitions")
+    name = models.CharField(_("name"), max_length=40)
+    gpu_model = models.CharField(_("GPU model"), max_length=40)
+    gpus_per_node = models.PositiveSmallIntegerField(_("GPUs per node"),
+                                                     validators=[MinValueValidator(1)])
+    max_nodes_per_job = models.PositiveIntegerField(_("maximum nodes per job"), default=1,
+                                                    validators=[MinValueValidator(1)])
+    max_walltime_minutes = models.PositiveIntegerField(_("maximum walltime (minutes)"),
+                                                       validators=[MinValueValidator(1)])
+    total_nodes = models.PositiveIntegerField(_("nodes"), default=1)
+    is_default = models.BooleanField(_("default partition"), default=False)
+
+    class Meta:
+        ordering = ["factory_id", "-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "name"], name="partition_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory.name}/{self.name}"
+
+    @property
+    def max_gpus_per_job(self) -> int:
+        return self.gpus_per_node * self.max_nodes_per_job
+
+    def can_run(self, *, gpus: int, walltime_minutes: int) -> bool:
+        return gpus <= self.max_gpus_per_job and walltime_minutes <= self.max_walltime_minutes

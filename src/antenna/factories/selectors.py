@@ -1,0 +1,23 @@
+"""Reads on factories. Factories and partitions are public reference data."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from antenna.factories.models import Factory, Partition
+
+
+def factory_list(*, kind: str | None = None, status: str | None = None) -> QuerySet[Factory]:
+    qs = Factory.objects.prefetch_related(
+        Prefetch("partitions", queryset=Partition.objects.order_by("-is_default", "name"))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("kind", "display_name")
+
+
+def factory_can_run(factory: Factory, *, gpus_per_job: int) -> bool:
+    """Whether one of the factory's partitions fits a job of that many GPUs (prefetched)."""
+    return any(p.max_gpus_per_job >= gpus_per_job for p in factory.partitions.all())

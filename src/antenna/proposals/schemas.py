@@ -1,0 +1,208 @@
+"""API schemas for proposals, reviews and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+
+
+class ProposalIn(Schema):
+    call: int
+    organization: int
+    title: str
+    abstract: str
+    requested_gpu_hours: int
+    duration_months: int
+    civilian_use: bool = False
+    factory: int | None = None
+    objectives: str = ""
+    gpu_hours_justification: str = ""
+    gpus_per_job: int = 1
+    storage_tb: Decimal = Decimal("0")
+    software_stack: str = ""
+    data_description: str = ""
+    personal_data: bool = False
+    licences: str = ""
+    openness: str = "open"
+    pi_contract_ends_on: dt.date | None = None
+    principal_investigator: str | None = None
+
+
+class ProposalPatch(Schema):
+    title: str | None = None
+    abstract: str | None = None
+    requested_gpu_hours: int | None = None
+    duration_months: int | None = None
+    civilian_use: bool | None = None
+    factory: int | None = None
+    objectives: str | None = None
+    gpu_hours_justification: str | None = None
+    gpus_per_job: int | None = None
+    storage_tb: Decimal | None = None
+    software_stack: str | None = None
+    data_description: str | None = None
+    personal_data: bool | None = None
+    licences: str | None = None
+    openness: str | None = None
+    pi_contract_ends_on: dt.date | None = None
+    principal_investigator: str | None = None
+
+
+class ProposalOut(Schema):
+    id: int
+    call: int
+    mode: str
+    organization: int
+    principal_investigator: str
+    title: str
+    abstract: str
+    objectives: str
+    requested_gpu_hours: int
+    gpu_hours_justification: str
+    factory: int | None
+    duration_months: int
+    gpus_per_job: int
+    storage_tb: Decimal
+    software_stack: str
+    data_description: str
+    personal_data: bool
+    licences: str
+    openness: str
+    civilian_use: bool
+    has_attachment: bool
+    state: str
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    decision_due_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    allocation: int | None
+
+    @staticmethod
+    def resolve_call(obj: object) -> int:
+        return obj.call_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_mode(obj: object) -> str:
+        return str(obj.call.mode)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_organization(obj: object) -> int:
+        return obj.organization_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_principal_investigator(obj: object) -> str:
+        return str(obj.principal_investigator.username)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory(obj: object) -> int | None:
+        return obj.factory_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_has_attachment(obj: object) -> bool:
+        return bool(obj.attachment)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_allocation(obj: object) -> int | None:
+        allocation = getattr(obj, "allocation", None)
+        return allocation.pk if allocation is not None else None
+
+
+class ProposalFilters(Schema):
+    call: int | None = None
+    organization: int | None = None
+    state: str | None = None
+    mode: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+class ReviewerIn(Schema):
+    username: str
+
+
+class AutoAssignIn(Schema):
+    count: int | None = None
+
+
+class AssignmentOut(Schema):
+    id: int
+    proposal: int
+    reviewer: str
+    assigned_at: dt.datetime
+    due_at: dt.datetime | None
+    reviewed: bool
+
+    @staticmethod
+    def resolve_proposal(obj: object) -> int:
+        return obj.proposal_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_reviewer(obj: object) -> str:
+        return str(obj.reviewer.username)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_reviewed(obj: object) -> bool:
+        return hasattr(obj, "review")
+
+
+class ReviewIn(Schema):
+    recommendation: str
+    score: int | None = None
+    scores: dict[str, int] | None = None
+    comment: str = ""
+    no_conflict_of_interest: bool = True
+
+
+class ReviewOut(Schema):
+    id: int
+    proposal: int
+    reviewer: str
+    score: int
+    scores: dict[str, int]
+    recommendation: str
+    comment: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_proposal(obj: object) -> int:
+        return obj.assignment.proposal_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_reviewer(obj: object) -> str:
+        return str(obj.assignment.reviewer.username)  # type: ignore[attr-defined]
+
+
+class AssessmentIn(Schema):
+    feasible: bool
+    comment: str = ""
+    factory: int | None = None
+
+
+class AssessmentOut(Schema):
+    proposal: int
+    feasible: bool
+    comment: str
+    automatic: bool
+    recommended_factory: int | None
+
+    @staticmethod
+    def resolve_proposal(obj: object) -> int:
+        return obj.proposal_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_recommended_factory(obj: object) -> int | None:
+        return obj.recommended_factory_id  # type: ignore[attr-defined]
+
+
+class DecisionIn(Schema):
+    decision: str
+    gpu_hours: int | None = None
+    factory: int | None = None
+    pooled: bool = False
+    comment: str = ""

@@ -1,0 +1,74 @@
+"""Reads on proposals, reviews and queues."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from antenna.accounts.models import User
+from antenna.core.models import AuditEvent
+from antenna.proposals.models import Proposal, Review, ReviewAssignment
+from antenna.proposals.states import OPEN_STATES, ProposalState
+
+
+def proposal_list(
+    *,
+    user: User,
+    call: int | None = None,
+    organization: int | None = None,
+    state: str | None = None,
+    mode: str | None = None,
+) -> QuerySet[Proposal]:
+    qs = Proposal.objects.visible_to(user).select_related(
+        "call", "organization", "factory", "allocation"
+    )
+    if call:
+        qs = qs.filter(call_id=call)
+    if organization:
+        qs = qs.filter(organization_id=organization)
+    if state:
+        qs = qs.filter(state=state)
+    if mode:
+        qs = qs.filter(call__mode=mode)
+    return qs.order_by("-created_at", "-id")
+
+
+def proposal_reviews(proposal: Proposal) -> QuerySet[ReviewAssignment]:
+    return proposal.review_assignments.select_related("reviewer", "review").order_by("id")
+
+
+def review_queue(user: User) -> QuerySet[ReviewAssignment]:
+    """A reviewer's pending reviews, soonest deadline first."""
+    return (
+        ReviewAssignment.objects.filter(
+            reviewer=user, review__isnull=True, proposal__state=ProposalState.PEER_REVIEW
+        )
+        .select_related("proposal", "proposal__call", "proposal__organization")
+        .order_by("due_at", "assigned_at")
+    )
+
+
+def decision_queue() -> QuerySet[Proposal]:
+    """Proposals waiting for an operator, latest-due first (late ones at the top)."""
+    return (
+        Proposal.objects.filter(state__in=OPEN_STATES)
+        .select_related("call", "organization", "factory")
+        .annotate(
+            reviews_done=Count("review_assignments__review", distinct=True),
+            reviewers=Count("review_assignments", distinct=True),
+        )
+        .order_by("decision_due_at", "submitted_at")
+    )
+
+
+def proposal_timeline(proposal: Proposal) -> QuerySet[AuditEvent]:
+    """The audit events of a proposal, oldest first, for its status timeline."""
+    return AuditEvent.objects.filter(
+        target_type="proposals.proposal", target_id=str(proposal.pk)
+    ).select_related("actor").order_by("created_at", "id")
+
+
+def reviews_of(proposal: Proposal) -> QuerySet[Review]:
+    return Review.objects.filter(assignment__proposal=proposal).select_related(
+        "assignment__reviewer"
+    )
+
