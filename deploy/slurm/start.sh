@@ -18,6 +18,12 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
+# Slurm clients read SLURM_* (e.g. SLURM_CLUSTERS, SLURM_CONF) and *_FORMAT
+# variables: do not let the caller's environment change what we run.
+for v in $(compgen -e | grep -E '^(SLURM|SINFO|SQUEUE|SACCT|SACCTMGR|SCONTROL|SBATCH|SRUN|SALLOC)_' || true); do
+  unset "$v"
+done
 STATE_DIR="${1:-${ANTENNA_SLURM_STATE_DIR:-/tmp/antenna-slurm}}"
 JOB_USER="${ANTENNA_SLURM_JOB_USER:-antenna}"
 REST_USER=slurmrest
@@ -77,18 +83,29 @@ fi
 ensure_user() {
   local u="$1" home="$2"
   if ! getent passwd "$u" >/dev/null; then
-    useradd --system --user-group --home-dir "$home" --no-create-home \
-      --shell /bin/bash "$u"
+    if [ "$home" = /nonexistent ]; then
+      useradd --system --user-group --home-dir "$home" --no-create-home --shell /usr/sbin/nologin "$u"
+    else
+      useradd --system --user-group --home-dir "$home" --create-home --shell /bin/bash "$u"
+    fi
     log "created user $u"
   fi
 }
 ensure_user "$REST_USER" /nonexistent
 if [ "$JOB_USER" != root ]; then
-  ensure_user "$JOB_USER" "$STATE_DIR/work"
+  ensure_user "$JOB_USER" "/home/$JOB_USER"
 fi
 
 mkdir -p "$STATE_DIR"
 chmod 755 "$STATE_DIR"
+# MariaDB runs as mysql, slurmrestd as $REST_USER, jobs as $JOB_USER: all of
+# them must be able to reach STATE_DIR (e.g. not below a 0700 /root).
+for u in mysql "$REST_USER" "$JOB_USER"; do
+  if ! setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups test -x "$STATE_DIR"; then
+    log "user $u cannot enter $STATE_DIR: use a STATE_DIR whose parents are world-searchable (e.g. under /tmp)"
+    exit 1
+  fi
+done
 : > "$STATE_DIR/pids"
 WORK_DIR="$STATE_DIR/work"
 mkdir -p "$WORK_DIR"
@@ -97,12 +114,14 @@ chmod 1777 "$WORK_DIR"
 # ---------------------------------------------------------------- helpers
 STARTED=()   # "name logfile" for diagnostics
 
-# start_bg NAME LOGFILE CMD... : run CMD in the foreground mode of the daemon,
-# detached in its own session, and record its PID.
+# start_bg NAME LOGFILE CMD... : run CMD (a daemon in its foreground mode)
+# detached in its own session with a minimal environment (plus SLURM_CONF if
+# set for the call), and record its PID.
 start_bg() {
   local name="$1" logf="$2"; shift 2
   : > "$logf"
-  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    ${SLURM_CONF:+SLURM_CONF="$SLURM_CONF"} "$@" >>"$logf" 2>&1 </dev/null &
   local pid=$!
   echo "$pid $name" >> "$STATE_DIR/pids"
   STARTED+=("$name:$logf")
@@ -421,7 +440,7 @@ for c in "${CLUSTERS[@]}"; do
   : > "$d/log/slurmrestd.log"
   chown "$REST_USER" "$d/log/slurmrestd.log"
   start_bg "slurmrestd-$name" "$d/log/slurmrestd.log" \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_JWT=daemon SLURM_CONF="$(conf "$name")" \
+    env SLURM_JWT=daemon SLURM_CONF="$(conf "$name")" HOME=/nonexistent \
     setpriv --reuid="$REST_USER" --regid="$REST_USER" --init-groups \
     slurmrestd -a rest_auth/jwt -s openapi/v0.0.38,openapi/dbv0.0.38 "127.0.0.1:$rest"
 done

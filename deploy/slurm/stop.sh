@@ -9,6 +9,11 @@
 # holds a file in STATE_DIR afterwards is killed with its job processes.
 set -uo pipefail
 
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
+for v in $(compgen -e | grep -E '^(SLURM|SINFO|SQUEUE|SACCT|SCANCEL|SCONTROL)_' || true); do
+  unset "$v"
+done
+
 STATE_DIR="${1:-${ANTENNA_SLURM_STATE_DIR:-/tmp/antenna-slurm}}"
 PIDS="$STATE_DIR/pids"
 GRACE="${ANTENNA_SLURM_STOP_GRACE:-10}"

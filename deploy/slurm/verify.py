@@ -235,6 +235,9 @@ def verify_cluster(env, cname, args, pending_timeouts):
                       record="error_time_limit")
     check(True, f"time_limit over MaxTime -> {st} {body.get('job_id') if isinstance(body, dict) else ''}")
     if isinstance(body, dict) and body.get("job_id"):
+        # accepted but never runs: PENDING with state_reason PartitionTimeLimit
+        _, _, pj = r.job(body["job_id"], record="job_pending")
+        check(pj and pj["job_state"] == "PENDING", f"over-MaxTime job PENDING ({pj and pj['state_reason']})")
         r.call("DELETE", f"/slurm/v0.0.38/job/{body['job_id']}")
     b = submit_body(env, c, "noenv", "#!/bin/bash\necho x\n")
     del b["job"]["environment"]

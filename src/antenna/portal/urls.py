@@ -5,4 +5,6 @@ from antenna.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("console/", views.console, name="console"),
+    path("overview/", views.overview, name="overview"),
 ]

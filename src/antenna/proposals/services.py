@@ -69,7 +69,9 @@ def _move(proposal: Proposal, target: str, *, by: User | None, action: str,
 
 def _locked(proposal: Proposal) -> Proposal:
     return (
-        Proposal.objects.select_for_update()
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+        # (the optional factory); only the proposal row needs the lock.
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("call", "organization", "factory")
         .get(pk=proposal.pk)
     )
