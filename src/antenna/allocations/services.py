@@ -127,3 +127,99 @@ def allocation_submit_final_report(*, allocation: Allocation, report: str,
         audit_record(action="allocation.final_report", target=locked, by=by,
                      organization_id=locked.organization_id)
     return locked
+
+
+# -- The budget: reserve at submission, settle at the end, release the rest ------------------
+
+
+def _budget_message(allocation: Allocation, cost: int) -> str:
+    from antenna.allocations.models import hours
+
+    return _(
+        "This job would reserve %(cost)s GPU-hours but allocation %(pk)s has %(left)s left "
+        "(%(granted)s granted, %(reserved)s reserved by queued or running jobs, %(used)s used). "
+        "Ask for fewer GPUs or a shorter walltime, or wait for running jobs to finish."
+    ) % {"cost": hours(cost), "pk": allocation.pk,
+         "left": hours(max(0, allocation.remaining_gpu_seconds)),
+         "granted": hours(allocation.granted_gpu_seconds),
+         "reserved": hours(allocation.reserved_gpu_seconds),
+         "used": hours(allocation.used_gpu_seconds)}
+
+
+def budget_reserve(*, allocation: Allocation, gpu_seconds: int, reference: str,
+                   by: User | None) -> None:
+    """Reserve `gpu_seconds` on an active allocation, or raise BudgetExceeded.
+
+    One conditional UPDATE: the row changes only if the allocation is active and still has
+    room, so concurrent reservations can never over-commit (no read-then-write). Must be
+    called inside the caller's transaction.
+    """
+    from django.db.models import F
+
+    from antenna.core.errors import BudgetExceeded, InvalidTransition
+
+    if gpu_seconds < 0:
+        raise ValidationFailed("A reservation cannot be negative.")
+    today = timezone.localdate()
+    updated = Allocation.objects.filter(
+        pk=allocation.pk,
+        state=AllocationState.ACTIVE,
+        starts_on__lte=today,
+        ends_on__gte=today,
+        reserved_gpu_seconds__lte=F("granted_gpu_seconds") - F("used_gpu_seconds") - gpu_seconds,
+    ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") + gpu_seconds,
+             updated_at=timezone.now())
+    if updated != 1:
+        current = Allocation.objects.get(pk=allocation.pk)
+        if current.state != AllocationState.ACTIVE:
+            raise InvalidTransition(
+                _("Allocation %(pk)s is %(state)s: jobs can only run on an active allocation.")
+                % {"pk": current.pk, "state": current.get_state_display()}
+            )
+        if not current.starts_on <= today <= current.ends_on:
+            raise InvalidTransition(
+                _("Allocation %(pk)s runs from %(start)s to %(end)s: no jobs outside those dates.")
+                % {"pk": current.pk, "start": current.starts_on, "end": current.ends_on}
+            )
+        raise BudgetExceeded(_budget_message(current, gpu_seconds), cost=gpu_seconds,
+                             remaining=current.remaining_gpu_seconds)
+    LedgerEntry.objects.create(allocation_id=allocation.pk, kind=LedgerKind.RESERVE,
+                               reserved_delta=gpu_seconds, reference=reference,
+                               created_by=by if by is not None and by.is_authenticated else None)
+
+
+def budget_release(*, allocation_id: int, gpu_seconds: int, reference: str, note: str = "") -> None:
+    """Give back part or all of a reservation (a cancelled job, a cheaper factory)."""
+    from django.db.models import F
+
+    if gpu_seconds <= 0:
+        return
+    updated = Allocation.objects.filter(
+        pk=allocation_id, reserved_gpu_seconds__gte=gpu_seconds
+    ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") - gpu_seconds,
+             updated_at=timezone.now())
+    if updated != 1:
+        raise ValidationFailed(f"Allocation {allocation_id} holds less than {gpu_seconds} "
+                               "reserved GPU-seconds.")
+    LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.RELEASE,
+                               reserved_delta=-gpu_seconds, reference=reference, note=note)
+
+
+def budget_settle(*, allocation_id: int, reserved_seconds: int, charged_seconds: int,
+                  reference: str, note: str = "") -> None:
+    """Turn a job's reservation into what it really used; the rest returns to the budget."""
+    from django.db.models import F
+
+    if charged_seconds < 0 or charged_seconds > reserved_seconds:
+        raise ValidationFailed("A job is charged between 0 and what it reserved.")
+    updated = Allocation.objects.filter(
+        pk=allocation_id, reserved_gpu_seconds__gte=reserved_seconds
+    ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") - reserved_seconds,
+             used_gpu_seconds=F("used_gpu_seconds") + charged_seconds,
+             updated_at=timezone.now())
+    if updated != 1:
+        raise ValidationFailed(f"Allocation {allocation_id} holds less than {reserved_seconds} "
+                               "reserved GPU-seconds.")
+    LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.SETTLE,
+                               reserved_delta=-reserved_seconds, used_delta=charged_seconds,
+                               reference=reference, note=note)

@@ -8,6 +8,7 @@ from antenna.allocations.api import router as allocations_router
 from antenna.calls.api import router as calls_router
 from antenna.core.api import install_error_handlers
 from antenna.factories.api import router as factories_router
+from antenna.jobs.api import router as jobs_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
 
@@ -27,3 +28,4 @@ api.add_router("/factories", factories_router)
 api.add_router("/calls", calls_router)
 api.add_router("/proposals", proposals_router)
 api.add_router("/allocations", allocations_router)
+api.add_router("/jobs", jobs_router)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "antenna.calls",
     "antenna.allocations",
     "antenna.proposals",
+    "antenna.connectors",
+    "antenna.jobs",
     "antenna.portal",
 ]
 

@@ -50,6 +50,19 @@ class Factory(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=FactoryStatus.choices,
                               default=FactoryStatus.ONLINE)
+    connector = models.CharField(
+        _("connector"), max_length=32, default="local",
+        help_text=_("How Antenna talks to the scheduler: local (simulated) or slurmrest."),
+    )
+    connector_settings = models.JSONField(
+        _("connector settings"), default=dict, blank=True,
+        help_text=_("URL, service account, partition... Secrets are never stored here: give "
+                    "token_file or token_env instead."),
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,6 +81,17 @@ class Factory(models.Model):
     @property
     def is_available(self) -> bool:
         return self.status in (FactoryStatus.ONLINE, FactoryStatus.DEGRADED)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        secret_keys = {"token", "password", "secret", "jwt", "key"}
+        for key in (self.connector_settings or {}):
+            if key.lower() in secret_keys:
+                raise ValidationError(
+                    {"connector_settings": _("Do not store secrets here; use token_file or "
+                                             "token_env.")}
+                )
 
 
 class Partition(models.Model):

@@ -24,3 +24,53 @@ def factory_set_status(*, factory: Factory, status: str, by: User | None) -> Fac
         audit_record(action="factory.set_status", target=factory, by=by,
                      before={"status": before}, after={"status": status})
     return factory
+
+
+FAILURES_BEFORE_OFFLINE = 5
+MAX_BACKOFF_SECONDS = 300
+
+
+def factory_record_failure(*, factory: Factory, error: str) -> Factory:
+    """A call to the factory failed: back off exponentially, go offline after repeated failures."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    with transaction.atomic():
+        f = Factory.objects.select_for_update().get(pk=factory.pk)
+        f.consecutive_failures += 1
+        f.last_error = error[:2000]
+        delay = min(MAX_BACKOFF_SECONDS, 2 ** min(f.consecutive_failures, 9))
+        f.retry_after = timezone.now() + dt.timedelta(seconds=delay)
+        fields = ["consecutive_failures", "last_error", "retry_after"]
+        if f.consecutive_failures >= FAILURES_BEFORE_OFFLINE and f.status != FactoryStatus.OFFLINE:
+            before = f.status
+            f.status = FactoryStatus.OFFLINE
+            fields.append("status")
+            audit_record(action="factory.offline", target=f, by=None, before={"status": before},
+                         after={"status": f.status}, message=error[:500])
+        f.save(update_fields=fields)
+    return f
+
+
+def factory_record_success(*, factory: Factory) -> Factory:
+    """A call succeeded: forget the failures; a factory Antenna took offline comes back."""
+    from django.utils import timezone
+
+    if factory.consecutive_failures == 0 and factory.status != FactoryStatus.OFFLINE:
+        Factory.objects.filter(pk=factory.pk).update(last_contact_at=timezone.now())
+        return factory
+    with transaction.atomic():
+        f = Factory.objects.select_for_update().get(pk=factory.pk)
+        auto_offline = (f.status == FactoryStatus.OFFLINE
+                        and f.consecutive_failures >= FAILURES_BEFORE_OFFLINE)
+        f.consecutive_failures = 0
+        f.last_error = ""
+        f.retry_after = None
+        f.last_contact_at = timezone.now()
+        if auto_offline:
+            f.status = FactoryStatus.ONLINE
+            audit_record(action="factory.online", target=f, by=None,
+                         before={"status": FactoryStatus.OFFLINE}, after={"status": f.status})
+        f.save()
+    return f

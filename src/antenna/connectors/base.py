@@ -1,0 +1,189 @@
+"""The one interface every scheduler connector implements.
+
+A connector talks to one factory's scheduler. Its public methods log and time the call and
+turn transport failures into `FactoryUnavailable` (retryable); the private `_` methods do the
+work. Capabilities are declared as a set of strings instead of `isinstance` checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from antenna.core.errors import AntennaError, FactoryUnavailable
+
+log = logging.getLogger("antenna.connectors")
+T = TypeVar("T")
+
+
+class Capability(enum.StrEnum):
+    CANCEL = "cancel"
+    LOGS = "logs"
+    ACCOUNTING = "accounting"
+    CONTAINERS = "containers"
+    FIND_BY_NAME = "find_by_name"
+
+
+class SchedulerState(enum.StrEnum):
+    """What a scheduler says about a job, mapped to Antenna's vocabulary."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SchedulerState.COMPLETED, SchedulerState.FAILED,
+                        SchedulerState.CANCELLED, SchedulerState.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a connector needs to start a job. `name` carries Antenna's job id."""
+
+    antenna_job_id: int
+    name: str
+    script: str
+    gpus: int
+    cpus: int
+    memory_mb: int
+    walltime_minutes: int
+    partition: str
+    container_image: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def scheduler_name(self) -> str:
+        """The name given to the scheduler: lets a retry find a job submitted before a crash."""
+        return f"antenna-{self.antenna_job_id}"
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    scheduler_job_id: str
+    state: SchedulerState
+    exit_code: int | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    elapsed_seconds: int | None = None
+    gpus: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str = ""
+    latency_ms: float = 0.0
+
+
+class JobRejected(AntennaError):
+    """The scheduler refused the job as it stands; retrying will not help."""
+
+    status_code = 400
+    retryable = False
+    code = "job_rejected"
+
+
+class Connector(ABC):
+    """Base class: submit, poll in bulk, cancel, accounting since, health, capabilities."""
+
+    kind: str = ""
+    capabilities: frozenset[Capability] = frozenset()
+
+    def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
+        self.factory_name = factory_name
+        self.settings = settings
+
+    # -- public, logged and timed -------------------------------------------------------
+    def submit(self, spec: JobSpec) -> str:
+        """Start a job; returns the scheduler's job id."""
+        return self._timed("submit", lambda: self._submit(spec), job=spec.antenna_job_id)
+
+    def find(self, spec: JobSpec) -> str | None:
+        """The scheduler id of a job already submitted under `spec.scheduler_name`, if any."""
+        return self._timed("find", lambda: self._find(spec), job=spec.antenna_job_id)
+
+    def poll(self, scheduler_job_ids: Iterable[str]) -> dict[str, JobStatus]:
+        """The status of many jobs in one call (one request per factory per cycle)."""
+        ids = list(scheduler_job_ids)
+        if not ids:
+            return {}
+        return self._timed("poll", lambda: self._poll(ids), jobs=len(ids))
+
+    def cancel(self, scheduler_job_id: str) -> None:
+        self._timed("cancel", lambda: self._cancel(scheduler_job_id), job=scheduler_job_id)
+
+    def accounting(self, scheduler_job_id: str) -> JobStatus | None:
+        """The scheduler's accounting record of a finished job (elapsed time, GPUs)."""
+        return self._timed("accounting", lambda: self._accounting(scheduler_job_id),
+                           job=scheduler_job_id)
+
+    def accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        return self._timed("accounting_since", lambda: self._accounting_since(since))
+
+    def read_log(self, scheduler_job_id: str, max_bytes: int = 65536) -> str:
+        return self._timed("read_log", lambda: self._read_log(scheduler_job_id, max_bytes),
+                           job=scheduler_job_id)
+
+    def health(self) -> Health:
+        started = time.monotonic()
+        try:
+            result = self._health()
+        except FactoryUnavailable as exc:
+            return Health(ok=False, detail=exc.message)
+        except Exception as exc:
+            return Health(ok=False, detail=f"{type(exc).__name__}: {exc}")
+        return Health(ok=result.ok, detail=result.detail,
+                      latency_ms=(time.monotonic() - started) * 1000)
+
+    def _timed(self, operation: str, call: Callable[[], T], **context: Any) -> T:
+        started = time.monotonic()
+        try:
+            result = call()
+        except AntennaError:
+            log.warning("%s %s.%s failed %s", self.kind, self.factory_name, operation, context)
+            raise
+        except (OSError, TimeoutError) as exc:
+            log.warning("%s %s.%s unreachable: %s", self.kind, self.factory_name, operation, exc)
+            raise FactoryUnavailable(
+                f"{self.factory_name}: {operation} failed: {exc}", retryable=True
+            ) from exc
+        log.debug("%s %s.%s %.1f ms %s", self.kind, self.factory_name, operation,
+                  (time.monotonic() - started) * 1000, context)
+        return result
+
+    # -- private, the work -------------------------------------------------------------
+    @abstractmethod
+    def _submit(self, spec: JobSpec) -> str: ...
+
+    @abstractmethod
+    def _find(self, spec: JobSpec) -> str | None: ...
+
+    @abstractmethod
+    def _poll(self, ids: list[str]) -> dict[str, JobStatus]: ...
+
+    @abstractmethod
+    def _cancel(self, scheduler_job_id: str) -> None: ...
+
+    @abstractmethod
+    def _accounting(self, scheduler_job_id: str) -> JobStatus | None: ...
+
+    @abstractmethod
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]: ...
+
+    @abstractmethod
+    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str: ...
+
+    @abstractmethod
+    def _health(self) -> Health: ...

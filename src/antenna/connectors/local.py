@@ -1,0 +1,260 @@
+"""The `local` connector: the embedded default used by the demo and the tests.
+
+Each job runs as a detached process in its own directory under the factory's root
+(`ANTENNA_DATA_DIR/factories/<name>/jobs/<id>/`), with its output captured and its walltime
+enforced by `timeout` (ending in `timeout`). A finite number of GPU slots per factory
+(`gpu_slots`, default 8) makes jobs really queue, first come first served. Everything lives in
+files, so the state survives a worker restart, and several workers may share it (flock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings as django_settings
+
+from antenna.connectors.base import (
+    Capability,
+    Connector,
+    Health,
+    JobRejected,
+    JobSpec,
+    JobStatus,
+    SchedulerState,
+)
+
+WRAPPER = """#!/bin/bash
+# Written by Antenna's local connector: runs job.sh with its walltime, records the outcome.
+cd "$(dirname "$0")"
+echo $$ > pid
+date -u +%s > started_at
+timeout --signal=TERM --kill-after=5 "$1" bash ./job.sh > output.log 2>&1 < /dev/null &
+echo $! > timeout_pid
+wait $!
+rc=$?
+date -u +%s > finished_at
+echo $rc > exit_code.tmp && mv exit_code.tmp exit_code
+"""
+
+TIMEOUT_EXIT = 124
+SECONDS_PER_WALLTIME_MINUTE = 60  # tests shrink it to make walltimes short
+
+
+class LocalConnector(Connector):
+    """Runs jobs as local processes with a simulated number of GPU slots."""
+
+    capabilities = frozenset({Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
+                              Capability.FIND_BY_NAME})
+
+    def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
+        super().__init__(factory_name, settings)
+        default_root = Path(django_settings.DATA_DIR) / "factories" / factory_name
+        self.root = Path(settings.get("root") or default_root)
+        self.gpu_slots = int(settings.get("gpu_slots", 8))
+        self.jobs_dir = self.root / "jobs"
+        self.names_dir = self.root / "names"
+
+    # -- helpers ------------------------------------------------------------------------
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self.names_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _dir(self, job_id: str) -> Path:
+        if not job_id or "/" in job_id or job_id.startswith("."):
+            raise JobRejected(f"Bad local job id '{job_id}'.")
+        return self.jobs_dir / job_id
+
+    @staticmethod
+    def _read(path: Path) -> str | None:
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    @staticmethod
+    def _alive(pid_text: str | None) -> bool:
+        if not pid_text:
+            return False
+        try:
+            os.kill(int(pid_text), 0)
+        except (ProcessLookupError, ValueError):
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def _spec(self, job_dir: Path) -> dict[str, Any]:
+        return dict(json.loads((job_dir / "spec.json").read_text()))
+
+    # -- the simulated scheduler -------------------------------------------------------
+    def _schedule(self) -> None:
+        """Start pending jobs, oldest first, while GPU slots are free (caller holds the lock)."""
+        running_gpus = 0
+        pending: list[tuple[float, Path, dict[str, Any]]] = []
+        for job_dir in self.jobs_dir.iterdir():
+            spec = self._spec(job_dir)
+            if (job_dir / "cancelled").exists() or (job_dir / "exit_code").exists():
+                continue
+            if (job_dir / "launched").exists():
+                running_gpus += int(spec["gpus"])
+            else:
+                pending.append((float(spec["submitted_at"]), job_dir, spec))
+        for _, job_dir, spec in sorted(pending, key=lambda item: (item[0], item[1].name)):
+            if running_gpus + int(spec["gpus"]) > self.gpu_slots:
+                break  # first come, first served: nobody overtakes the head of the queue
+            self._launch(job_dir, spec)
+            running_gpus += int(spec["gpus"])
+
+    def _launch(self, job_dir: Path, spec: dict[str, Any]) -> None:
+        (job_dir / "launched").write_text(dt.datetime.now(dt.UTC).isoformat())
+        seconds = int(spec["walltime_minutes"]) * SECONDS_PER_WALLTIME_MINUTE
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(job_dir),
+            "ANTENNA_JOB_ID": str(spec["antenna_job_id"]),
+            "ANTENNA_GPUS": str(spec["gpus"]),
+            "ANTENNA_FACTORY": self.factory_name,
+            **{str(k): str(v) for k, v in spec.get("environment", {}).items()},
+        }
+        setsid = shutil.which("setsid") or "/usr/bin/setsid"
+        subprocess.run(  # noqa: S603 - our own wrapper, arguments are not shell-parsed
+            [setsid, "-f", "bash", str(job_dir / "wrapper.sh"), f"{seconds}s"],
+            cwd=job_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, check=True, timeout=30,
+        )
+
+    # -- connector methods -------------------------------------------------------------
+    def _submit(self, spec: JobSpec) -> str:
+        if spec.gpus > self.gpu_slots:
+            raise JobRejected(
+                f"{self.factory_name} has {self.gpu_slots} GPU slots; the job asks for "
+                f"{spec.gpus}."
+            )
+        with self._lock():
+            existing = self._read(self.names_dir / spec.scheduler_name)
+            if existing:
+                return existing
+            job_id = f"{spec.antenna_job_id}-{uuid.uuid4().hex[:8]}"
+            job_dir = self._dir(job_id)
+            job_dir.mkdir(parents=True)
+            (job_dir / "job.sh").write_text(spec.script)
+            (job_dir / "wrapper.sh").write_text(WRAPPER)
+            (job_dir / "spec.json").write_text(json.dumps({
+                "antenna_job_id": spec.antenna_job_id, "name": spec.scheduler_name,
+                "gpus": spec.gpus, "walltime_minutes": spec.walltime_minutes,
+                "partition": spec.partition, "environment": spec.environment,
+                "submitted_at": dt.datetime.now(dt.UTC).timestamp(),
+            }))
+            (self.names_dir / spec.scheduler_name).write_text(job_id)
+            self._schedule()
+        return job_id
+
+    def _find(self, spec: JobSpec) -> str | None:
+        return self._read(self.names_dir / spec.scheduler_name)
+
+    def _status(self, job_id: str) -> JobStatus:
+        job_dir = self._dir(job_id)
+        if not (job_dir / "spec.json").exists():
+            return JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job")
+        spec = self._spec(job_dir)
+        started = self._timestamp(job_dir / "started_at")
+        finished = self._timestamp(job_dir / "finished_at")
+        rc_text = self._read(job_dir / "exit_code")
+        elapsed = int((finished - started).total_seconds()) if started and finished else None
+        base: dict[str, Any] = {"started_at": started, "finished_at": finished,
+                                "elapsed_seconds": elapsed, "gpus": int(spec["gpus"])}
+        if (job_dir / "cancelled").exists():
+            if rc_text is None and self._alive(self._read(job_dir / "pid")):
+                return JobStatus(job_id, SchedulerState.RUNNING, **base)
+            return JobStatus(job_id, SchedulerState.CANCELLED,
+                             exit_code=int(rc_text) if rc_text else None, **base)
+        if rc_text is not None:
+            rc = int(rc_text)
+            if rc == TIMEOUT_EXIT:
+                return JobStatus(job_id, SchedulerState.TIMEOUT, exit_code=rc, **base)
+            state = SchedulerState.COMPLETED if rc == 0 else SchedulerState.FAILED
+            return JobStatus(job_id, state, exit_code=rc, **base)
+        if (job_dir / "launched").exists():
+            pid = self._read(job_dir / "pid")
+            if pid is not None and not self._alive(pid):
+                return JobStatus(job_id, SchedulerState.FAILED, reason="the job process was lost",
+                                 **base)
+            return JobStatus(job_id, SchedulerState.RUNNING, **base)
+        return JobStatus(job_id, SchedulerState.PENDING, **base)
+
+    @staticmethod
+    def _timestamp(path: Path) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromtimestamp(int(path.read_text().strip()), tz=dt.UTC)
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
+        with self._lock():
+            self._schedule()
+        return {job_id: self._status(job_id) for job_id in ids}
+
+    def _cancel(self, scheduler_job_id: str) -> None:
+        job_dir = self._dir(scheduler_job_id)
+        with self._lock():
+            if not job_dir.exists() or (job_dir / "exit_code").exists():
+                return
+            (job_dir / "cancelled").write_text(dt.datetime.now(dt.UTC).isoformat())
+            # `timeout` leads its own process group (the job and its children): signal the
+            # group; the wrapper survives to record the end time and exit code.
+            pid = self._read(job_dir / "timeout_pid")
+            if pid and self._alive(pid):
+                try:
+                    os.killpg(int(pid), signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            self._schedule()
+
+    def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
+        status = self._status(scheduler_job_id)
+        return status if status.state.is_final else None
+
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        out: list[JobStatus] = []
+        if not self.jobs_dir.exists():
+            return out
+        for job_dir in self.jobs_dir.iterdir():
+            status = self._status(job_dir.name)
+            if status.state.is_final and status.finished_at and status.finished_at >= since:
+                out.append(status)
+        return out
+
+    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
+        path = self._dir(scheduler_job_id) / "output.log"
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - max_bytes))
+                return handle.read().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def _health(self) -> Health:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK):
+            return Health(ok=False, detail=f"{self.root} is not writable")
+        return Health(ok=True, detail=f"{self.gpu_slots} GPU slots")

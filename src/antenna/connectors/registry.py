@@ -1,0 +1,47 @@
+"""Which connector class serves which `Factory.connector` value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from antenna.connectors.base import Connector
+
+if TYPE_CHECKING:
+    from antenna.factories.models import Factory
+
+_REGISTRY: dict[str, type[Connector]] = {}
+
+
+def register_connector(kind: str, cls: type[Connector]) -> None:
+    cls.kind = kind
+    _REGISTRY[kind] = cls
+
+
+def connector_kinds() -> list[str]:
+    _load_builtin()
+    return sorted(_REGISTRY)
+
+
+def connector_class(kind: str) -> type[Connector]:
+    _load_builtin()
+    try:
+        return _REGISTRY[kind]
+    except KeyError as exc:
+        raise ValueError(f"Unknown connector '{kind}'; known: {', '.join(sorted(_REGISTRY))}") \
+            from exc
+
+
+def connector_for(factory: Factory, **overrides: Any) -> Connector:
+    """A connector instance for `factory`, built from its stored (secret-free) settings."""
+    cls = connector_class(factory.connector)
+    settings = dict(factory.connector_settings or {})
+    settings.update(overrides)
+    return cls(factory.name, settings)
+
+
+def _load_builtin() -> None:
+    if _REGISTRY:
+        return
+    from antenna.connectors.local import LocalConnector
+
+    register_connector("local", LocalConnector)

@@ -1,0 +1,89 @@
+"""/api/v1/jobs: submit AI jobs without knowing Slurm, follow them, cancel them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from antenna.allocations.models import hours
+from antenna.allocations.selectors import allocation_for_user
+from antenna.connectors.registry import connector_for
+from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
+from antenna.core.errors import FactoryUnavailable, ValidationFailed
+from antenna.factories.models import Factory
+from antenna.jobs.access import job_for_user
+from antenna.jobs.schemas import JobEstimateIn, JobEstimateOut, JobFilters, JobIn, JobOut
+from antenna.jobs.selectors import job_list
+from antenna.jobs.services import job_cancel, job_cost_seconds, job_submit
+
+router = Router(tags=["jobs"], auth=API_AUTH)
+ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                     409: ErrorOut}
+
+
+def _factory(pk: int | None) -> Factory | None:
+    if pk is None:
+        return None
+    factory = Factory.objects.filter(pk=pk).first()
+    if factory is None:
+        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
+    return factory
+
+
+@router.get("", response=Page[JobOut])
+def list_jobs(request: HttpRequest, filters: Query[JobFilters]) -> Any:
+    qs = job_list(user=current_user(request), allocation=filters.allocation,
+                  state=filters.state, factory=filters.factory)
+    return paginate(qs, ListParams(limit=filters.limit, offset=filters.offset))
+
+
+@router.post("", response={201: JobOut, **ERRORS})
+def submit_job(request: HttpRequest, payload: JobIn) -> Any:
+    user = current_user(request)
+    allocation = allocation_for_user(user, payload.allocation)
+    job = job_submit(by=user, allocation=allocation, name=payload.name, script=payload.script,
+                     gpus=payload.gpus, walltime_minutes=payload.walltime_minutes,
+                     cpus=payload.cpus, memory_gb=payload.memory_gb,
+                     container_image=payload.container_image, factory=_factory(payload.factory))
+    return Status(201, job_for_user(user, job.pk))
+
+
+@router.post("/estimate", response={200: JobEstimateOut, **ERRORS})
+def estimate_job(request: HttpRequest, payload: JobEstimateIn) -> Any:
+    """The GPU-hours a job would reserve, before submitting it."""
+    allocation = allocation_for_user(current_user(request), payload.allocation)
+    cost, _fit = job_cost_seconds(allocation=allocation, gpus=payload.gpus,
+                                  walltime_minutes=payload.walltime_minutes,
+                                  factory=_factory(payload.factory))
+    return {"gpu_hours": hours(cost), "gpu_hours_remaining": allocation.gpu_hours_remaining,
+            "fits": cost <= allocation.remaining_gpu_seconds}
+
+
+@router.get("/{job_id}", response={200: JobOut, **ERRORS})
+def get_job(request: HttpRequest, job_id: int) -> Any:
+    return job_for_user(current_user(request), job_id)
+
+
+@router.post("/{job_id}/cancel", response={200: JobOut, **ERRORS})
+def cancel_job(request: HttpRequest, job_id: int) -> Any:
+    user = current_user(request)
+    job_cancel(job=job_for_user(user, job_id), by=user)
+    return job_for_user(user, job_id)
+
+
+@router.get("/{job_id}/log", response={200: str, **ERRORS})
+def job_log(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's output so far, as plain text (the last 64 KB)."""
+    job = job_for_user(current_user(request), job_id)
+    text = ""
+    if job.factory is not None and job.scheduler_job_id:
+        try:
+            text = connector_for(job.factory).read_log(job.scheduler_job_id)
+        except FactoryUnavailable as exc:
+            return HttpResponse(_("(the log is not reachable right now: %(e)s)")
+                                % {"e": exc.message}, content_type="text/plain; charset=utf-8",
+                                status=503)
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")

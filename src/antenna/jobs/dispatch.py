@@ -1,0 +1,312 @@
+"""The reconciliation loop's steps: dispatch queued jobs, poll factories, cancel, settle.
+
+Each step is idempotent and safe to run in several workers at once: a queued job is leased
+(`lease_until`) in its own transaction before the factory is called, with row locks that skip
+rows another worker holds on PostgreSQL. A job carries its id to the scheduler
+(`antenna-<id>`), so a retry after a crash finds the job instead of submitting it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from antenna.connectors.base import Capability, JobRejected, JobSpec, SchedulerState
+from antenna.connectors.registry import connector_for
+from antenna.core.errors import FactoryUnavailable
+from antenna.factories.models import Factory, FactoryStatus, Partition
+from antenna.factories.services import factory_record_failure, factory_record_success
+from antenna.jobs.models import Job
+from antenna.jobs.placement import JobRequest, rank_factories
+from antenna.jobs.selectors import factory_views, recent_usage
+from antenna.jobs.services import (
+    candidate_factories,
+    job_end_before_start,
+    job_record_dispatched,
+    job_record_rejected,
+    job_record_status,
+    job_settle,
+)
+from antenna.jobs.states import FINAL_STATES, JobState
+
+log = logging.getLogger("antenna.worker")
+
+LEASE_SECONDS = 120
+MAX_DISPATCH_ATTEMPTS = 20
+ACCOUNTING_GRACE_SECONDS = 120
+
+STATE_FROM_SCHEDULER = {
+    SchedulerState.RUNNING: JobState.RUNNING,
+    SchedulerState.COMPLETED: JobState.COMPLETED,
+    SchedulerState.FAILED: JobState.FAILED,
+    SchedulerState.CANCELLED: JobState.CANCELLED,
+    SchedulerState.TIMEOUT: JobState.TIMEOUT,
+}
+
+
+@dataclass
+class CycleReport:
+    dispatched: int = 0
+    rejected: int = 0
+    updated: int = 0
+    settled: int = 0
+    cancelled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _spec(job: Job, partition: str) -> JobSpec:
+    return JobSpec(antenna_job_id=job.pk, name=job.name, script=job.script, gpus=job.gpus,
+                   cpus=job.cpus, memory_mb=job.memory_gb * 1024,
+                   walltime_minutes=job.walltime_minutes, partition=partition,
+                   container_image=job.container_image)
+
+
+def _usable(factory: Factory, now: dt.datetime) -> bool:
+    return factory.is_available and (factory.retry_after is None or factory.retry_after <= now)
+
+
+def _lease(limit: int) -> list[Job]:
+    """Take up to `limit` due queued jobs for this worker (skipping rows others hold)."""
+    now = timezone.now()
+    with transaction.atomic():
+        qs = Job.objects.filter(state=JobState.QUEUED, cancel_requested_at__isnull=True).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        ).order_by("created_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        jobs = list(qs[:limit])
+        for job in jobs:
+            job.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+            job.dispatch_attempts += 1
+            job.save(update_fields=["lease_until", "dispatch_attempts"])
+    return jobs
+
+
+def dispatch_queued(limit: int = 50) -> CycleReport:
+    report = CycleReport()
+    jobs = _lease(limit)
+    if not jobs:
+        return report
+    now = timezone.now()
+    usage = recent_usage()
+    for job in jobs:
+        job = Job.objects.select_related("allocation__proposal__call", "allocation__factory",
+                                         "factory", "partition").get(pk=job.pk)
+        if job.factory_id is not None and job.scheduler_job_id == "":
+            # A previous attempt chose this factory and may have submitted before a crash.
+            factory = job.factory
+            assert factory is not None
+            try:
+                found = connector_for(factory).find(_spec(job, job.partition.name
+                                                          if job.partition else ""))
+            except FactoryUnavailable as exc:
+                factory_record_failure(factory=factory, error=exc.message)
+                _retry_later(job, exc.message)
+                report.errors.append(exc.message)
+                continue
+            if found and job.partition is not None:
+                job_record_dispatched(job=job, factory=factory, partition=job.partition,
+                                      scheduler_job_id=found)
+                report.dispatched += 1
+                continue
+        _dispatch_one(job, now, usage, report)
+    return report
+
+
+def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
+                  report: CycleReport) -> None:
+    candidates = candidate_factories(job.allocation)
+    if job.requested_factory_id is not None:
+        candidates = [f for f in candidates if f.pk == job.requested_factory_id]
+    candidates = list(Factory.objects.filter(pk__in=[c.pk for c in candidates])
+                  .prefetch_related("partitions"))
+    usable = [f for f in candidates if _usable(f, now)]
+    request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
+                         organization=str(job.allocation.organization_id))
+    ranked = rank_factories(request, factory_views(usable), usage)
+    if not ranked:
+        can_ever = rank_factories(request, [
+            v.__class__(**{**v.__dict__, "available": True}) for v in factory_views(candidates)
+        ])
+        if not can_ever:
+            job_record_rejected(job=job, reason="No factory of this allocation can run it.")
+            report.rejected += 1
+            return
+        _retry_later(job, "All factories that can run it are unavailable; retrying.")
+        return
+    by_name = {f.name: f for f in usable}
+    last_error = ""
+    for choice in ranked:
+        factory = by_name[choice.factory]
+        partition = Partition.objects.get(factory=factory, name=choice.partition)
+        # Record the intent before calling out: a crash now leaves a trail to find the job by.
+        Job.objects.filter(pk=job.pk).update(factory=factory, partition=partition)
+        spec = _spec(job, partition.name)
+        try:
+            scheduler_id = connector_for(factory).submit(spec)
+        except FactoryUnavailable as exc:
+            factory_record_failure(factory=factory, error=exc.message)
+            last_error = exc.message
+            report.errors.append(exc.message)
+            continue  # fail over to the next factory
+        except JobRejected as exc:
+            last_error = exc.message
+            report.errors.append(exc.message)
+            continue
+        factory_record_success(factory=factory)
+        job_record_dispatched(job=job, factory=factory, partition=partition,
+                              scheduler_job_id=scheduler_id)
+        report.dispatched += 1
+        return
+    Job.objects.filter(pk=job.pk).update(factory=None, partition=None)
+    if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
+        job_record_rejected(job=job, reason=f"Could not be submitted: {last_error}")
+        report.rejected += 1
+    else:
+        _retry_later(job, last_error)
+
+
+def _retry_later(job: Job, reason: str) -> None:
+    delay = min(300, 2 ** min(job.dispatch_attempts, 8))
+    Job.objects.filter(pk=job.pk).update(
+        lease_until=None, next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+        state_reason=reason[:1000],
+    )
+
+
+def cancel_requested() -> CycleReport:
+    report = CycleReport()
+    jobs = Job.objects.filter(cancel_requested_at__isnull=False,
+                              state__in=[JobState.QUEUED, JobState.SUBMITTED, JobState.RUNNING]
+                              ).select_related("factory", "allocation")
+    for job in jobs:
+        if job.state == JobState.QUEUED:
+            if job.scheduler_job_id == "" and job.factory is not None:
+                try:  # it may have reached the factory before a crash
+                    found = connector_for(job.factory).find(_spec(job, ""))
+                except FactoryUnavailable:
+                    continue
+                if found:
+                    connector_for(job.factory).cancel(found)
+            job_end_before_start(job=job, state=JobState.CANCELLED,
+                                 reason="Cancelled before it started.")
+            report.cancelled += 1
+            continue
+        if job.factory is None:
+            continue
+        try:
+            connector_for(job.factory).cancel(job.scheduler_job_id)
+            report.cancelled += 1
+        except FactoryUnavailable as exc:
+            factory_record_failure(factory=job.factory, error=exc.message)
+            report.errors.append(exc.message)
+    return report
+
+
+def poll_factories() -> CycleReport:
+    """One bulk poll per factory that has jobs there; apply what each scheduler reports."""
+    report = CycleReport()
+    now = timezone.now()
+    active = Job.objects.filter(state__in=[JobState.SUBMITTED, JobState.RUNNING]) \
+        .select_related("factory", "allocation")
+    by_factory: dict[int, list[Job]] = {}
+    for job in active:
+        if job.factory_id is not None:
+            by_factory.setdefault(job.factory_id, []).append(job)
+    for jobs in by_factory.values():
+        factory = jobs[0].factory
+        assert factory is not None
+        if factory.retry_after is not None and factory.retry_after > now:
+            continue
+        try:
+            statuses = connector_for(factory).poll([j.scheduler_job_id for j in jobs])
+        except FactoryUnavailable as exc:
+            factory_record_failure(factory=factory, error=exc.message)
+            report.errors.append(exc.message)
+            continue
+        factory_record_success(factory=factory)
+        for job in jobs:
+            status = statuses.get(job.scheduler_job_id)
+            if status is None or status.state in (SchedulerState.PENDING,
+                                                  SchedulerState.UNKNOWN):
+                continue
+            target = STATE_FROM_SCHEDULER[status.state]
+            if target == job.state:
+                continue
+            if target != JobState.RUNNING and job.state == JobState.SUBMITTED \
+                    and status.started_at is not None:
+                job_record_status(job=job, state=JobState.RUNNING,
+                                  started_at=status.started_at)
+            job_record_status(job=job, state=target, exit_code=status.exit_code,
+                              started_at=status.started_at, finished_at=status.finished_at,
+                              reason=status.reason)
+            report.updated += 1
+    return report
+
+
+def settle_finished() -> CycleReport:
+    """Charge finished jobs from the scheduler's accounting record (elapsed time, GPUs)."""
+    report = CycleReport()
+    now = timezone.now()
+    jobs = Job.objects.filter(state__in=FINAL_STATES, settled_at__isnull=True,
+                              factory__isnull=False).select_related("factory")
+    for job in jobs:
+        factory = job.factory
+        assert factory is not None
+        connector = connector_for(factory)
+        record = None
+        if Capability.ACCOUNTING in connector.capabilities and job.scheduler_job_id:
+            try:
+                record = connector.accounting(job.scheduler_job_id)
+            except FactoryUnavailable as exc:
+                report.errors.append(exc.message)
+                continue
+        if record is not None and record.elapsed_seconds is not None:
+            job_settle(job=job, elapsed_seconds=record.elapsed_seconds, gpus=record.gpus,
+                       note=f"from {factory.name} accounting")
+            report.settled += 1
+            continue
+        finished = job.finished_at or now
+        if (now - finished).total_seconds() < ACCOUNTING_GRACE_SECONDS:
+            continue  # accounting lags a little behind the live state
+        started = job.started_at or finished
+        job_settle(job=job, elapsed_seconds=int((finished - started).total_seconds()),
+                   note="accounting record missing: charged from observed start and end")
+        report.settled += 1
+    return report
+
+
+def check_offline_factories() -> None:
+    """Probe factories Antenna took offline once their back-off has passed."""
+    now = timezone.now()
+    for factory in Factory.objects.filter(status=FactoryStatus.OFFLINE,
+                                          consecutive_failures__gt=0):
+        if factory.retry_after and factory.retry_after > now:
+            continue
+        health = connector_for(factory).health()
+        if health.ok:
+            factory_record_success(factory=factory)
+        else:
+            factory_record_failure(factory=factory, error=health.detail)
+
+
+def run_cycle(limit: int = 50) -> CycleReport:
+    """One reconciliation cycle: cancel, dispatch, poll, settle."""
+    total = CycleReport()
+    for step in (cancel_requested, lambda: dispatch_queued(limit), poll_factories,
+                 settle_finished):
+        part = step()
+        total.dispatched += part.dispatched
+        total.rejected += part.rejected
+        total.updated += part.updated
+        total.settled += part.settled
+        total.cancelled += part.cancelled
+        total.errors.extend(part.errors)
+    check_offline_factories()
+    return total

@@ -1,0 +1,60 @@
+"""antenna worker: the reconciliation loop that runs the jobs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from antenna.allocations.services import allocations_expire_due
+from antenna.jobs.dispatch import run_cycle
+
+log = logging.getLogger("antenna.worker")
+
+
+class Command(BaseCommand):
+    help = ("Run the worker: dispatch queued jobs to factories, poll each factory in bulk, "
+            "cancel, settle GPU-hours, retry with back-off. Safe to run several at once on "
+            "PostgreSQL, and to kill and restart at any point.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=2.0,
+                            help="Seconds between cycles (default 2).")
+        parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
+        parser.add_argument("--cycles", type=int, default=0,
+                            help="Stop after this many cycles (0: run until stopped).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stopping = False
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        cycles = 1 if options["once"] else options["cycles"]
+        done = 0
+        last_expiry = 0.0
+        while not stopping:
+            close_old_connections()
+            try:
+                if time.monotonic() - last_expiry > 300:
+                    allocations_expire_due()
+                    last_expiry = time.monotonic()
+                report = run_cycle()
+                if report.dispatched or report.updated or report.settled or report.rejected:
+                    log.info("cycle: dispatched=%s updated=%s settled=%s rejected=%s "
+                             "cancelled=%s", report.dispatched, report.updated, report.settled,
+                             report.rejected, report.cancelled)
+            except Exception:
+                log.exception("worker cycle failed; retrying next cycle")
+            done += 1
+            if cycles and done >= cycles:
+                break
+            time.sleep(options["interval"])

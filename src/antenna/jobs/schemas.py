@@ -1,0 +1,89 @@
+"""API schemas for jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+
+
+class JobIn(Schema):
+    allocation: int
+    name: str
+    script: str
+    gpus: int = 1
+    walltime_minutes: int = 60
+    cpus: int = 8
+    memory_gb: int = 32
+    container_image: str = ""
+    factory: int | None = None
+
+
+class JobOut(Schema):
+    id: int
+    allocation: int
+    name: str
+    state: str
+    state_reason: str
+    gpus: int
+    cpus: int
+    memory_gb: int
+    walltime_minutes: int
+    container_image: str
+    factory: int | None
+    factory_name: str | None
+    partition: str | None
+    scheduler_job_id: str
+    exit_code: int | None
+    gpu_hours_reserved: Decimal
+    gpu_hours_charged: Decimal | None
+    elapsed_seconds: int | None
+    cancel_requested: bool
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_allocation(obj: object) -> int:
+        return obj.allocation_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory(obj: object) -> int | None:
+        return obj.factory_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory_name(obj: object) -> str | None:
+        factory = obj.factory  # type: ignore[attr-defined]
+        return factory.name if factory else None
+
+    @staticmethod
+    def resolve_partition(obj: object) -> str | None:
+        partition = obj.partition  # type: ignore[attr-defined]
+        return partition.name if partition else None
+
+    @staticmethod
+    def resolve_cancel_requested(obj: object) -> bool:
+        return obj.cancel_requested_at is not None  # type: ignore[attr-defined]
+
+
+class JobFilters(Schema):
+    allocation: int | None = None
+    state: str | None = None
+    factory: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class JobEstimateIn(Schema):
+    allocation: int
+    gpus: int = 1
+    walltime_minutes: int = 60
+    factory: int | None = None
+
+
+class JobEstimateOut(Schema):
+    gpu_hours: Decimal
+    gpu_hours_remaining: Decimal
+    fits: bool

@@ -1,0 +1,89 @@
+"""Reads on jobs, and the factory picture placement needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from antenna.accounts.models import User
+from antenna.factories.models import Factory
+from antenna.jobs.models import Job
+from antenna.jobs.placement import FactoryView, PartitionView
+from antenna.jobs.states import ACTIVE_STATES, JobState
+
+
+def job_list(*, user: User, allocation: int | None = None, state: str | None = None,
+             factory: int | None = None) -> QuerySet[Job]:
+    qs = Job.objects.visible_to(user).select_related("factory", "partition", "allocation")
+    if allocation:
+        qs = qs.filter(allocation_id=allocation)
+    if state:
+        qs = qs.filter(state=state)
+    if factory:
+        qs = qs.filter(factory_id=factory)
+    return qs.order_by("-created_at", "-id")
+
+
+def factory_views(factories: list[Factory]) -> list[FactoryView]:
+    """Capacity, GPUs busy and backlog of each factory, from the jobs Antenna sent there."""
+    now = timezone.now()
+    busy: dict[int, int] = defaultdict(int)
+    queued: dict[int, float] = defaultdict(float)
+    running_left: dict[int, float] = defaultdict(float)
+    rows = Job.objects.filter(
+        factory__in=factories, state__in=[JobState.SUBMITTED, JobState.RUNNING]
+    ).values_list("factory_id", "state", "gpus", "walltime_minutes", "started_at")
+    for factory_id, state, gpus, walltime, started in rows:
+        if state == JobState.RUNNING:
+            busy[factory_id] += gpus
+            elapsed = (now - started).total_seconds() if started else 0.0
+            running_left[factory_id] += gpus * max(0.0, walltime * 60 - elapsed)
+        else:
+            queued[factory_id] += gpus * walltime * 60
+    views = []
+    for f in factories:
+        parts = list(f.partitions.all())
+        total = sum(p.gpus_per_node * p.total_nodes for p in parts)
+        slots = (f.connector_settings or {}).get("gpu_slots")
+        if slots:
+            total = int(slots)
+        views.append(FactoryView(
+            name=f.name, available=f.is_available, total_gpus=total, busy_gpus=busy[f.pk],
+            queued_gpu_seconds=queued[f.pk], running_gpu_seconds_left=running_left[f.pk],
+            partitions=tuple(PartitionView(p.name, p.gpu_model, p.gpus_per_node,
+                                           p.max_nodes_per_job, p.max_walltime_minutes)
+                             for p in parts),
+        ))
+    return views
+
+
+def recent_usage(days: int = 14) -> dict[str, dict[str, float]]:
+    """GPU-seconds charged per factory and organisation over the last days (fair share)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        Job.objects.filter(finished_at__gte=since, factory__isnull=False)
+        .values("factory__name", "allocation__organization_id")
+        .annotate(total=Sum("gpu_seconds_charged"))
+    )
+    usage: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in rows:
+        usage[row["factory__name"]][str(row["allocation__organization_id"])] = float(
+            row["total"] or 0)
+    return usage
+
+
+def active_jobs_by_factory() -> dict[int, list[Job]]:
+    jobs = Job.objects.filter(state__in=[JobState.SUBMITTED, JobState.RUNNING]) \
+        .select_related("factory", "allocation")
+    out: dict[int, list[Job]] = defaultdict(list)
+    for job in jobs:
+        if job.factory_id is not None:
+            out[job.factory_id].append(job)
+    return out
+
+
+def job_is_active(job: Job) -> bool:
+    return job.state in ACTIVE_STATES

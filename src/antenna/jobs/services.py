@@ -1,0 +1,268 @@
+"""Writes on jobs: submit (reserving the budget), cancel, and the worker's state changes.
+
+`job_submit` stores the job and reserves its budget in one transaction and returns; the
+worker (`jobs.dispatch`) places, submits, polls and settles through the functions below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from antenna.accounts.models import User
+from antenna.allocations.models import Allocation
+from antenna.allocations.services import budget_release, budget_reserve, budget_settle
+from antenna.core.audit import audit_record
+from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.factories.models import Factory, Partition
+from antenna.jobs.billing import charge_seconds, reservation_seconds
+from antenna.jobs.models import Job
+from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
+from antenna.organizations.access import is_member
+
+MAX_SCRIPT_BYTES = 256 * 1024
+
+
+def candidate_factories(allocation: Allocation) -> list[Factory]:
+    """The factories an allocation may run on: its own, or (pooled) every factory of its call."""
+    if allocation.factory_id is not None:
+        return [allocation.factory] if allocation.factory else []
+    if allocation.proposal_id is None:
+        return list(Factory.objects.all())
+    return list(allocation.proposal.call.factories.order_by("name")) if allocation.proposal \
+        else []
+
+
+def _fitting(factories: list[Factory], *, gpus: int, walltime_minutes: int) -> list[Factory]:
+    partitions = Partition.objects.filter(factory__in=factories)
+    fit_ids = {p.factory_id for p in partitions
+               if p.can_run(gpus=gpus, walltime_minutes=walltime_minutes)}
+    return [f for f in factories if f.pk in fit_ids]
+
+
+def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus: int,
+              memory_gb: int) -> None:
+    if not name.strip():
+        raise ValidationFailed(_("Give the job a name."))
+    if len(name) > 100:
+        raise ValidationFailed(_("Keep the job name under 100 characters."))
+    if not script.startswith("#!"):
+        raise ValidationFailed(_("The script must start with an interpreter line such as "
+                                 "#!/bin/bash."))
+    if len(script.encode()) > MAX_SCRIPT_BYTES:
+        raise ValidationFailed(_("The script is larger than 256 KB: put your code in files "
+                                 "and keep the script short."))
+    if not isinstance(gpus, int) or gpus < 1:
+        raise ValidationFailed(_("gpus must be a whole number of at least 1."))
+    if not isinstance(walltime_minutes, int) or walltime_minutes < 1:
+        raise ValidationFailed(_("walltime_minutes must be a whole number of at least 1."))
+    if cpus < 1 or memory_gb < 1:
+        raise ValidationFailed(_("cpus and memory_gb must be at least 1."))
+
+
+def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int,
+                     factory: Factory | None = None) -> tuple[int, list[Factory]]:
+    """The reservation a job would take, and the factories that could run it.
+
+    On a pooled allocation the job may land on any of them, so the reservation is the
+    largest of their costs; the worker releases the difference once it is placed.
+    """
+    candidates = candidate_factories(allocation)
+    if factory is not None:
+        if factory.pk not in {f.pk for f in candidates}:
+            raise ValidationFailed(
+                _("factory: this allocation cannot run jobs on %(f)s; it can use: %(all)s.")
+                % {"f": factory.display_name,
+                   "all": ", ".join(f.display_name for f in candidates) or "-"}
+            )
+        candidates = [factory]
+    fitting = _fitting(candidates, gpus=gpus, walltime_minutes=walltime_minutes)
+    if not fitting:
+        limits = "; ".join(
+            f"{p.factory.display_name}/{p.name}: up to {p.max_gpus_per_job} GPUs, "
+            f"{p.max_walltime_minutes} min"
+            for p in Partition.objects.filter(factory__in=candidates).select_related("factory")
+        )
+        raise ValidationFailed(
+            _("No factory of this allocation runs a job of %(g)s GPUs for %(w)s minutes. "
+              "Limits: %(limits)s.") % {"g": gpus, "w": walltime_minutes, "limits": limits}
+        )
+    cost = max(reservation_seconds(gpus=gpus, walltime_minutes=walltime_minutes,
+                                   factor=f.gpu_hour_factor) for f in fitting)
+    return cost, fitting
+
+
+def job_submit(
+    *,
+    by: User,
+    allocation: Allocation,
+    name: str,
+    script: str,
+    gpus: int,
+    walltime_minutes: int,
+    cpus: int = 8,
+    memory_gb: int = 32,
+    container_image: str = "",
+    factory: Factory | None = None,
+) -> Job:
+    """Store a job in `queued` and reserve its budget, in one transaction.
+
+    Refused with BudgetExceeded (nothing stored, nothing reserved) when the allocation cannot
+    cover GPUs x walltime x the factory's factor.
+    """
+    if not is_member(by, allocation.organization):
+        raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
+                               % {"org": allocation.organization.legal_name})
+    _validate(name=name, script=script, gpus=gpus, walltime_minutes=walltime_minutes,
+              cpus=cpus, memory_gb=memory_gb)
+    cost, _fit = job_cost_seconds(allocation=allocation, gpus=gpus,
+                                  walltime_minutes=walltime_minutes, factory=factory)
+    with transaction.atomic():
+        job = Job.objects.create(
+            allocation=allocation, submitted_by=by, name=name.strip(), script=script,
+            container_image=container_image.strip(), gpus=gpus, cpus=cpus, memory_gb=memory_gb,
+            walltime_minutes=walltime_minutes, requested_factory=factory,
+            gpu_seconds_reserved=cost, state=JobState.QUEUED,
+        )
+        budget_reserve(allocation=allocation, gpu_seconds=cost, reference=f"job:{job.pk}", by=by)
+        audit_record(action="job.submit", target=job, by=by,
+                     organization_id=allocation.organization_id,
+                     after={"gpus": gpus, "walltime_minutes": walltime_minutes,
+                            "reserved_gpu_seconds": cost})
+    return job
+
+
+def _locked(job: Job) -> Job:
+    return Job.objects.select_for_update(of=("self",)).select_related("factory", "allocation").get(pk=job.pk)
+
+
+def _move(job: Job, target: str, *, by: User | None, reason: str = "") -> None:
+    JOB_MACHINE.check(job.state, target)
+    before = job.state
+    job.state = target
+    if reason:
+        job.state_reason = reason
+    job.save()
+    audit_record(action=f"job.{target}", target=job, by=by,
+                 organization_id=job.allocation.organization_id,
+                 before={"state": before}, after={"state": target}, message=reason)
+
+
+def job_cancel(*, job: Job, by: User) -> Job:
+    """Cancel a job: at once if still queued, else ask the worker to cancel it at the factory."""
+    if not (by.is_operator or is_member(by, job.allocation.organization)):
+        raise PermissionDenied(_("Only members of the organisation or operators can cancel "
+                                 "this job."))
+    with transaction.atomic():
+        j = _locked(job)
+        if JOB_MACHINE.is_terminal(j.state):
+            raise InvalidTransition(_("Job %(pk)s has already ended (%(s)s).")
+                                    % {"pk": j.pk, "s": j.get_state_display()})
+        if j.state == JobState.QUEUED and j.lease_until is None and not j.scheduler_job_id:
+            audit_record(action="job.cancel_requested", target=j, by=by,
+                         organization_id=j.allocation.organization_id)
+            return job_end_before_start(job=j, state=JobState.CANCELLED,
+                                        reason=_("Cancelled before it started."))
+        if j.cancel_requested_at is None:
+            j.cancel_requested_at = timezone.now()
+            j.save(update_fields=["cancel_requested_at"])
+            audit_record(action="job.cancel_requested", target=j, by=by,
+                         organization_id=j.allocation.organization_id)
+    return j
+
+
+# -- The worker's writes -----------------------------------------------------------------
+
+
+def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
+                          scheduler_job_id: str) -> Job:
+    """The factory accepted the job: store its id there and fit the reservation to it."""
+    with transaction.atomic():
+        j = _locked(job)
+        if j.state != JobState.QUEUED:
+            return j
+        exact = reservation_seconds(gpus=j.gpus, walltime_minutes=j.walltime_minutes,
+                                    factor=factory.gpu_hour_factor)
+        if exact < j.gpu_seconds_reserved:
+            budget_release(allocation_id=j.allocation_id,
+                           gpu_seconds=j.gpu_seconds_reserved - exact, reference=f"job:{j.pk}",
+                           note=f"placed on {factory.name}")
+            j.gpu_seconds_reserved = exact
+        j.factory = factory
+        j.partition = partition
+        j.scheduler_job_id = scheduler_job_id
+        j.submitted_at = timezone.now()
+        j.lease_until = None
+        _move(j, JobState.SUBMITTED, by=None,
+              reason=_("Submitted to %(f)s (%(p)s) as %(id)s.")
+              % {"f": factory.display_name, "p": partition.name, "id": scheduler_job_id})
+    return j
+
+
+def job_end_before_start(*, job: Job, state: str, reason: str) -> Job:
+    """A queued job ends without running (no factory will take it, or it was cancelled):
+    its whole reservation goes back to the allocation."""
+    with transaction.atomic():
+        j = _locked(job)
+        if j.state != JobState.QUEUED:
+            return j
+        j.finished_at = timezone.now()
+        j.gpu_seconds_charged = 0
+        j.settled_at = j.finished_at
+        j.lease_until = None
+        _move(j, state, by=None, reason=reason)
+        budget_release(allocation_id=j.allocation_id, gpu_seconds=j.gpu_seconds_reserved,
+                       reference=f"job:{j.pk}", note=f"{state} before it started")
+    return j
+
+
+def job_record_rejected(*, job: Job, reason: str) -> Job:
+    """No factory will run the job: it fails and its reservation is released."""
+    return job_end_before_start(job=job, state=JobState.FAILED, reason=reason)
+
+
+def job_record_status(*, job: Job, state: str, exit_code: int | None = None,
+                      started_at: dt.datetime | None = None,
+                      finished_at: dt.datetime | None = None, reason: str = "") -> Job:
+    """Apply what the factory's scheduler reports (idempotent: an old report changes nothing)."""
+    with transaction.atomic():
+        j = _locked(job)
+        if j.state not in AT_FACTORY_STATES or j.state == state:
+            return j
+        if state == JobState.RUNNING and j.state != JobState.SUBMITTED:
+            return j
+        j.started_at = j.started_at or started_at or (timezone.now()
+                                                      if state == JobState.RUNNING else None)
+        if JOB_MACHINE.is_terminal(state):
+            j.exit_code = exit_code
+            j.finished_at = finished_at or timezone.now()
+            if j.started_at is None:
+                j.started_at = j.finished_at
+        _move(j, state, by=None, reason=reason)
+    return j
+
+
+def job_settle(*, job: Job, elapsed_seconds: int, gpus: int | None = None,
+               note: str = "") -> Job:
+    """Charge a finished job GPUs x elapsed x factor and release the rest, exactly once."""
+    with transaction.atomic():
+        j = _locked(job)
+        if not JOB_MACHINE.is_terminal(j.state) or j.settled_at is not None:
+            return j
+        factor = j.factory.gpu_hour_factor if j.factory else Decimal("1")
+        charged = charge_seconds(gpus=gpus or j.gpus, elapsed_seconds=elapsed_seconds,
+                                 factor=factor, reserved_seconds=j.gpu_seconds_reserved)
+        budget_settle(allocation_id=j.allocation_id, reserved_seconds=j.gpu_seconds_reserved,
+                      charged_seconds=charged, reference=f"job:{j.pk}", note=note)
+        j.gpu_seconds_charged = charged
+        j.elapsed_seconds = elapsed_seconds
+        j.settled_at = timezone.now()
+        j.save(update_fields=["gpu_seconds_charged", "elapsed_seconds", "settled_at"])
+        audit_record(action="job.settle", target=j, by=None,
+                     organization_id=j.allocation.organization_id,
+                     after={"elapsed_seconds": elapsed_seconds, "charged_gpu_seconds": charged})
+    return j
