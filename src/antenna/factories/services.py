@@ -74,3 +74,68 @@ def factory_record_success(*, factory: Factory) -> Factory:
                          before={"status": FactoryStatus.OFFLINE}, after={"status": f.status})
         f.save()
     return f
+
+
+def factory_register(
+    *,
+    name: str,
+    connector: str,
+    display_name: str = "",
+    country: str = "BE",
+    kind: str = "ai_factory",
+    connector_settings: dict[str, object] | None = None,
+    partition: dict[str, object] | None = None,
+    gpu_hour_factor: str | None = None,
+    units_per_gpu_hour: str | None = None,
+    accounting_unit: str | None = None,
+    by: User | None = None,
+) -> Factory:
+    """Create or update a factory, its connector settings and (optionally) one partition."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ValidationError
+
+    from antenna.connectors.registry import connector_kinds
+    from antenna.factories.models import FactoryKind, Partition
+
+    if connector not in connector_kinds():
+        raise ValidationFailed(_("Unknown connector '%(c)s'; use one of: %(all)s.")
+                               % {"c": connector, "all": ", ".join(connector_kinds())})
+    if kind not in FactoryKind.values:
+        raise ValidationFailed(_("kind must be ai_factory or sandbox."))
+    values: dict[str, object] = {"connector": connector,
+                                 "connector_settings": dict(connector_settings or {})}
+    for field_name, raw in (("gpu_hour_factor", gpu_hour_factor),
+                            ("units_per_gpu_hour", units_per_gpu_hour)):
+        if raw is not None:
+            try:
+                number = Decimal(raw)
+            except InvalidOperation as exc:
+                raise ValidationFailed(_("%(f)s must be a number.") % {"f": field_name}) from exc
+            if number <= 0:
+                raise ValidationFailed(_("%(f)s must be positive.") % {"f": field_name})
+            values[field_name] = number
+    if accounting_unit:
+        values["accounting_unit"] = accounting_unit
+    with transaction.atomic():
+        factory, created = Factory.objects.get_or_create(
+            name=name, defaults={"display_name": display_name or name, "country": country,
+                                 "kind": kind},
+        )
+        before = {"connector": factory.connector} if not created else {}
+        for key, value in values.items():
+            setattr(factory, key, value)
+        if display_name:
+            factory.display_name = display_name
+        try:
+            factory.full_clean()
+        except ValidationError as exc:
+            raise ValidationFailed("; ".join(exc.messages)) from exc
+        factory.save()
+        if partition:
+            Partition.objects.update_or_create(
+                factory=factory, name=str(partition.pop("name")), defaults=partition
+            )
+        audit_record(action="factory.register", target=factory, by=by, before=before,
+                     after={"connector": connector, "settings": factory.connector_settings})
+    return factory

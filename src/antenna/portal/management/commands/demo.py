@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -29,4 +31,14 @@ class Command(BaseCommand):
         self.stdout.write(f"\nPortal: {url}   API docs: {url}api/v1/docs\n")
         if options["no_serve"]:
             return
-        call_command("runserver", options["addrport"], use_reloader=False)
+        # The worker runs the jobs submitted in the demo on the simulated local factories.
+        worker = subprocess.Popen([sys.executable, "-m", "antenna.manage", "worker"])
+        self.stdout.write(f"Worker started (pid {worker.pid}).")
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from antenna.factories import views
+
+app_name = "factories"
+urlpatterns = [
+    path("factories/", views.factory_index, name="list"),
+]
