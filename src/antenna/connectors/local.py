@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import math
 import os
 import shutil
 import signal
@@ -38,12 +39,12 @@ WRAPPER = """#!/bin/bash
 # Written by Antenna's local connector: runs job.sh with its walltime, records the outcome.
 cd "$(dirname "$0")"
 echo $$ > pid
-date -u +%s > started_at
+date -u +%s.%N > started_at
 timeout --signal=TERM --kill-after=5 "$1" bash ./job.sh > output.log 2>&1 < /dev/null &
 echo $! > timeout_pid
 wait $!
 rc=$?
-date -u +%s > finished_at
+date -u +%s.%N > finished_at
 echo $rc > exit_code.tmp && mv exit_code.tmp exit_code
 """
 
@@ -178,7 +179,9 @@ class LocalConnector(Connector):
         started = self._timestamp(job_dir / "started_at")
         finished = self._timestamp(job_dir / "finished_at")
         rc_text = self._read(job_dir / "exit_code")
-        elapsed = int((finished - started).total_seconds()) if started and finished else None
+        # Whole seconds, rounded up: a job that ran at all is charged at least one second.
+        elapsed = math.ceil((finished - started).total_seconds()) if started and finished \
+            else None
         base: dict[str, Any] = {"started_at": started, "finished_at": finished,
                                 "elapsed_seconds": elapsed, "gpus": int(spec["gpus"])}
         if (job_dir / "cancelled").exists():
@@ -203,7 +206,7 @@ class LocalConnector(Connector):
     @staticmethod
     def _timestamp(path: Path) -> dt.datetime | None:
         try:
-            return dt.datetime.fromtimestamp(int(path.read_text().strip()), tz=dt.UTC)
+            return dt.datetime.fromtimestamp(float(path.read_text().strip()), tz=dt.UTC)
         except (FileNotFoundError, ValueError):
             return None
 
