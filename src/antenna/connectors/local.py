@@ -225,10 +225,8 @@ class LocalConnector(Connector):
             # group; the wrapper survives to record the end time and exit code.
             pid = self._read(job_dir / "timeout_pid")
             if pid and self._alive(pid):
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(int(pid), signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
             self._schedule()
 
     def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
