@@ -12,6 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("antenna.portal.urls")),
+    path("", include("antenna.accounts.urls")),
+    path("", include("antenna.organizations.urls")),
+    path("", include("antenna.factories.urls")),
+    path("", include("antenna.calls.urls")),
+    path("", include("antenna.proposals.urls")),
+    path("", include("antenna.allocations.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -52,9 +52,10 @@ def _dashboard(user: User) -> dict[str, Any]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    factories = list(factory_list())
     context: dict[str, Any] = {
-        "factories": [f for f in factory_list() if f.kind == FactoryKind.AI_FACTORY],
-        "sandboxes": [f for f in factory_list(kind=FactoryKind.SANDBOX)],
+        "factories": [f for f in factories if f.kind == FactoryKind.AI_FACTORY],
+        "sandboxes": [f for f in factories if f.kind == FactoryKind.SANDBOX],
         "modes": access_modes(),
     }
     if request.user.is_authenticated:
