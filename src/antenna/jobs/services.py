@@ -137,7 +137,9 @@ def job_submit(
 
 
 def _locked(job: Job) -> Job:
-    return Job.objects.select_for_update(of=("self",)).select_related("factory", "allocation").get(pk=job.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    return (Job.objects.select_for_update(of=("self",))
+            .select_related("factory", "allocation").get(pk=job.pk))
 
 
 def _move(job: Job, target: str, *, by: User | None, reason: str = "") -> None:

@@ -44,7 +44,7 @@ def _run_until(predicate, timeout=30.0):
 
 
 def test_echo_hello_completes_and_settles(setup, api):
-    owner, allocation, factory = setup
+    owner, allocation, _factory = setup
     client = api(owner)
     resp = client.post("/jobs", {"allocation": allocation.pk, "name": "hello",
                                  "script": "#!/bin/bash\necho hello\n", "gpus": 1,
