@@ -7,9 +7,25 @@ import pytest
 from antenna.core import testing
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    """Uploaded attachments go to a per-test directory, never to the data directory."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
 @pytest.fixture
 def operator(db):
     return testing.make_operator()
+
+
+@pytest.fixture
+def reviewer(db):
+    return testing.make_reviewer()
+
+
+@pytest.fixture
+def observer(db):
+    return testing.make_observer()
 
 
 @pytest.fixture
@@ -20,6 +36,12 @@ def factory(db):
 @pytest.fixture
 def applicant(db):
     return testing.make_user()
+
+
+@pytest.fixture
+def world(db):
+    """One of everything in every workflow state (see testing.World)."""
+    return testing.make_world()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from ninja import Schema
 
+from antenna.core.api import DbId
+
 
 class AllocationOut(Schema):
     id: int
@@ -42,9 +44,9 @@ class AllocationOut(Schema):
 
 
 class AllocationFilters(Schema):
-    organization: int | None = None
+    organization: DbId | None = None
     state: str | None = None
-    factory: int | None = None
+    factory: DbId | None = None
     limit: int = 100
     offset: int = 0
 

@@ -14,7 +14,9 @@ from antenna.allocations.forms import FinalReportForm
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import allocation_for_user, allocation_list
 from antenna.allocations.services import allocation_submit_final_report
+from antenna.allocations.states import AllocationState
 from antenna.core.errors import AntennaError
+from antenna.jobs.selectors import job_list
 from antenna.organizations.access import is_member
 from antenna.portal.pages import current_user, error_status, visible_or_404
 
@@ -35,6 +37,9 @@ def _detail(request: HttpRequest, allocation: Allocation, form: FinalReportForm,
                        and allocation.final_report_submitted_at is None),
         "report_overdue": (allocation.final_report_submitted_at is None
                            and allocation.final_report_due_on < timezone.localdate()),
+        "can_submit_jobs": (allocation.state == AllocationState.ACTIVE
+                            and is_member(user, allocation.organization)),
+        "jobs": list(job_list(user=user, allocation=allocation.pk)[:20]),
     }, status=status)
 
 

@@ -6,11 +6,13 @@ import datetime as dt
 
 from ninja import Schema
 
+from antenna.core.api import DbId
+
 
 class CallIn(Schema):
     title: str
     mode: str
-    factories: list[int]
+    factories: list[DbId]
     description: str | None = None
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None

@@ -18,6 +18,9 @@ from antenna.core.errors import PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory
 from antenna.organizations.models import OrganizationKind
 
+# The largest budget a call may offer: fits the database's integer columns everywhere.
+MAX_GPU_HOURS = 1_000_000_000
+
 
 def _require_operator(by: User) -> None:
     if not by.is_operator:
@@ -28,6 +31,8 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     """Check a full set of call rules; raise ValidationFailed naming the field to fix."""
     if not str(values["title"]).strip():
         raise ValidationFailed(_("Give the call a title."))
+    if len(str(values["title"])) > 200:
+        raise ValidationFailed(_("Keep the title under 200 characters."))
     for kind in values["eligible_kinds"]:
         if kind not in OrganizationKind.values:
             raise ValidationFailed(
@@ -43,6 +48,8 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     values["eligible_countries"] = countries
     if values["min_gpu_hours"] < 1:
         raise ValidationFailed(_("min_gpu_hours must be at least 1."))
+    if values["max_gpu_hours"] > MAX_GPU_HOURS:
+        raise ValidationFailed(_("max_gpu_hours must be at most %(n)s.") % {"n": MAX_GPU_HOURS})
     if values["max_gpu_hours"] < values["min_gpu_hours"]:
         raise ValidationFailed(
             _("max_gpu_hours (%(max)s) must be at least min_gpu_hours (%(min)s).")
@@ -57,6 +64,8 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     if values["review_process"] not in ReviewProcess.values:
         raise ValidationFailed(_("Unknown review process '%(p)s'.")
                                % {"p": values["review_process"]})
+    if not 0 <= values["min_reviews"] <= 20:
+        raise ValidationFailed(_("min_reviews must be a number of reviews from 0 to 20."))
     if values["review_process"] == ReviewProcess.PEER and values["min_reviews"] < 1:
         values["min_reviews"] = 2
     cutoffs = []
@@ -71,8 +80,8 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     opens, closes = values["opens_on"], values["closes_on"]
     if opens and closes and closes < opens:
         raise ValidationFailed(_("closes_on must not be before opens_on."))
-    if values["decision_target_days"] < 1:
-        raise ValidationFailed(_("decision_target_days must be at least 1."))
+    if not 1 <= values["decision_target_days"] <= 365:
+        raise ValidationFailed(_("decision_target_days must be from 1 to 365 working days."))
     return values
 
 

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("antenna.calls.urls")),
     path("", include("antenna.proposals.urls")),
     path("", include("antenna.allocations.urls")),
+    path("", include("antenna.jobs.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from django.db import DataError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
@@ -17,6 +18,10 @@ from antenna.accounts.selectors import user_for_token
 from antenna.core.errors import AntennaError, NotEligible
 
 T = TypeVar("T")
+
+# An id as the database stores it (a 64-bit key): anything larger is a 422, not a crash.
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+MAX_OFFSET = 1_000_000_000
 
 
 class TokenAuth(HttpBearer):
@@ -56,7 +61,7 @@ class Page(Schema, Generic[T]):
 def paginate(qs: QuerySet[Any], params: ListParams) -> dict[str, Any]:
     """The list envelope `{"items": [...], "count": N}` with limit (1-500) and offset."""
     limit = min(max(params.limit, 1), 500)
-    offset = max(params.offset, 0)
+    offset = min(max(params.offset, 0), MAX_OFFSET)
     return {"items": list(qs[offset: offset + limit]), "count": qs.count()}
 
 
@@ -89,6 +94,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
             status=422,
         )
 
+    @api.exception_handler(DataError)
+    def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The last line of defence: a value the database cannot store (a NUL character, a
+        # number or text too large for its column) is bad input, not a server error.
+        return api.create_response(
+            request,
+            {"detail": _("A value in the request cannot be stored: check for text that is too "
+                         "long, numbers out of range or NUL characters."), "code": "invalid"},
+            status=400,
+        )
+
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
@@ -112,6 +128,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 __all__ = [
     "API_AUTH",
+    "DbId",
     "ErrorOut",
     "ListParams",
     "Page",

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from antenna.accounts.models import User
 from antenna.accounts.services import token_create, user_create
+from antenna.allocations.models import Allocation
 from antenna.calls.models import Call
 from antenna.calls.services import call_create
 from antenna.factories.models import Factory, FactoryKind, Partition
+from antenna.jobs.models import Job
+from antenna.jobs.services import job_submit
 from antenna.organizations.models import Organization
-from antenna.organizations.services import organization_create
+from antenna.organizations.services import organization_add_member, organization_create
 from antenna.proposals.models import Proposal
-from antenna.proposals.services import proposal_create
+from antenna.proposals.services import (
+    proposal_assign_reviewer,
+    proposal_create,
+    proposal_submit,
+)
 
 _seq = itertools.count(1)
 
@@ -36,6 +46,14 @@ def make_user(username: str | None = None, role: str = "", password: str = "pw-A
 
 def make_operator(username: str | None = None) -> User:
     return make_user(username or f"operator{next(_seq)}", role="operator")
+
+
+def make_reviewer(username: str | None = None) -> User:
+    return make_user(username or f"reviewer{next(_seq)}", role="reviewer")
+
+
+def make_observer(username: str | None = None) -> User:
+    return make_user(username or f"observer{next(_seq)}", role="observer")
 
 
 def make_factory(name: str | None = None, *, gpus_per_node: int = 4, max_nodes: int = 4,
@@ -79,24 +97,48 @@ def make_proposal(owner: User, call: Call, organization: Organization, **fields:
     return proposal_create(by=owner, call=call, organization=organization, **values)
 
 
-class ApiClient:
-    """A JSON client for /api/v1 that authenticates with a personal token (or not at all)."""
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-    def __init__(self, user: User | None = None) -> None:
-        self.client = Client()
+
+class ApiClient:
+    """A JSON client for /api/v1 that authenticates with a personal token (or not at all).
+
+    `token=` sends that exact bearer token instead of creating one (e.g. a wrong one);
+    `ApiClient.session(user)` signs in with a session cookie instead of a token.
+    """
+
+    def __init__(self, user: User | None = None, *, token: str | None = None,
+                 enforce_csrf_checks: bool = False) -> None:
+        self.client = Client(enforce_csrf_checks=enforce_csrf_checks)
         self.user = user
         self.headers: dict[str, str] = {}
-        if user is not None:
+        if token is not None:
+            self.headers["Authorization"] = f"Bearer {token}"
+        elif user is not None:
             _, key = token_create(user=user)
             self.headers["Authorization"] = f"Bearer {key}"
+
+    @classmethod
+    def session(cls, user: User, *, enforce_csrf_checks: bool = False) -> ApiClient:
+        client = cls(None, enforce_csrf_checks=enforce_csrf_checks)
+        client.client.force_login(user)
+        client.user = user
+        return client
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         url = path if path.startswith("/api/") else f"/api/v1{path}"
         kwargs: dict[str, Any] = {"headers": self.headers}
         if body is not None:
-            kwargs["data"] = json.dumps(body, default=str)
+            kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body,
+                                                                                 default=str)
             kwargs["content_type"] = "application/json"
         return getattr(self.client, method)(url, **kwargs)
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """Any method by name (`get`, `post`, `patch`, ...), the body sent as JSON."""
+        if method == "post" and body is None:
+            body = {}
+        return self._call(method, path, body)
 
     def get(self, path: str) -> Any:
         return self._call("get", path)
@@ -106,3 +148,104 @@ class ApiClient:
 
     def patch(self, path: str, body: Any) -> Any:
         return self._call("patch", path, body)
+
+    def upload(self, path: str, content: bytes = PDF_BYTES, name: str = "plan.pdf") -> Any:
+        """POST a multipart form with one file field called `file`."""
+        url = path if path.startswith("/api/") else f"/api/v1{path}"
+        upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+        return self.client.post(url, {"file": upload}, headers=self.headers)
+
+
+def assert_error(response: Any, status: int, *fragments: str) -> dict[str, Any]:
+    """The response is a JSON error `{"detail": ...}` with `status`, naming every fragment."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body: dict[str, Any] = response.json()
+    assert isinstance(body.get("detail"), str) and body["detail"].strip(), body
+    for fragment in fragments:
+        assert fragment.lower() in body["detail"].lower(), (fragment, body["detail"])
+    return body
+
+
+def error_shape(body: dict[str, Any]) -> tuple[list[str], str]:
+    """An error body with its numbers blanked, to compare two 404s for different ids."""
+    return sorted(body), re.sub(r"\d+", "N", str(body.get("detail", "")))
+
+
+@dataclass
+class World:
+    """One of everything, in the states the access workflow goes through.
+
+    `org` (owner + member) has: a draft (AI for Science), a Fast Lane proposal under
+    technical review, a Large Scale proposal in peer review with `reviewer` assigned, and an
+    accepted Playground proposal with its active `allocation` and a queued `job` on it.
+    `outsider` owns `other_org`.
+    """
+
+    operator: User
+    observer: User
+    owner: User
+    member: User
+    outsider: User
+    reviewer: User
+    reviewer2: User
+    newcomer: User
+    factory: Factory
+    org: Organization
+    other_org: Organization
+    calls: dict[str, Call]
+    draft: Proposal
+    under_review: Proposal
+    in_peer_review: Proposal
+    accepted: Proposal
+    allocation: Allocation
+    job: Job
+    users: dict[str, User] = field(default_factory=dict)
+
+    def ids(self) -> dict[str, int]:
+        """Path parameters by name, for formatting endpoint templates."""
+        return {
+            "org": self.org.pk, "other_org": self.other_org.pk,
+            "draft": self.draft.pk, "under_review": self.under_review.pk,
+            "in_peer_review": self.in_peer_review.pk, "accepted": self.accepted.pk,
+            "allocation": self.allocation.pk, "job": self.job.pk,
+            **{f"call_{mode}": call.pk for mode, call in self.calls.items()},
+            "factory": self.factory.pk,
+        }
+
+    def user(self, role: str) -> User:
+        return self.users[role]
+
+
+def make_world() -> World:
+    operator = make_operator()
+    owner, member, outsider, newcomer = make_user(), make_user(), make_user(), make_user()
+    observer = make_observer()
+    reviewer, reviewer2 = make_reviewer(), make_reviewer()
+    factory = make_factory()
+    calls = {mode: make_call(mode, factories=[factory], by=operator)
+             for mode in ("playground", "fast_lane", "large_scale", "ai_for_science")}
+    org = make_org(owner)
+    organization_add_member(organization=org, username=member.username, by=owner)
+    other_org = make_org(outsider)
+    draft = make_proposal(owner, calls["ai_for_science"], org)
+    under_review = proposal_submit(proposal=make_proposal(owner, calls["fast_lane"], org),
+                                   by=owner)
+    in_peer_review = proposal_submit(proposal=make_proposal(owner, calls["large_scale"], org),
+                                     by=owner)
+    proposal_assign_reviewer(proposal=in_peer_review, reviewer=reviewer, by=operator)
+    accepted = proposal_submit(proposal=make_proposal(owner, calls["playground"], org), by=owner)
+    allocation = Allocation.objects.get(proposal=accepted)
+    job = job_submit(by=owner, allocation=allocation, name="hello",
+                     script="#!/bin/bash\necho hello\n", gpus=1, walltime_minutes=10)
+    world = World(
+        operator=operator, observer=observer, owner=owner, member=member, outsider=outsider,
+        reviewer=reviewer, reviewer2=reviewer2, newcomer=newcomer, factory=factory, org=org,
+        other_org=other_org, calls=calls, draft=draft, under_review=under_review,
+        in_peer_review=Proposal.objects.get(pk=in_peer_review.pk), accepted=accepted,
+        allocation=Allocation.objects.get(pk=allocation.pk), job=job,
+    )
+    world.users = {"operator": operator, "observer": observer, "owner": owner,
+                   "member": member, "outsider": outsider, "reviewer": reviewer,
+                   "reviewer2": reviewer2, "newcomer": newcomer}
+    return world

@@ -28,6 +28,8 @@ def _clean_identity(
     legal_name = legal_name.strip()
     if not legal_name:
         raise ValidationFailed(_("Give the organisation's legal name."))
+    if len(legal_name) > 200:
+        raise ValidationFailed(_("Keep the legal name under 200 characters."))
     if kind not in OrganizationKind.values:
         raise ValidationFailed(
             _("Unknown organisation kind '%(kind)s'; use one of: %(kinds)s.")
@@ -88,6 +90,10 @@ def organization_create(
         raise PermissionDenied(_("Observers have read-only access."))
     fields = _clean_identity(legal_name=legal_name, kind=kind, country=country, region=region,
                              sector=sector, enterprise_number=enterprise_number)
+    if len(website.strip()) > 200:
+        raise ValidationFailed(_("Keep the website address under 200 characters."))
+    if len(vat_number.strip()) > 20:
+        raise ValidationFailed(_("A VAT number has at most 20 characters."))
     if fields["enterprise_number"] and Organization.objects.filter(
         enterprise_number=fields["enterprise_number"]
     ).exists():

@@ -7,16 +7,18 @@ from decimal import Decimal
 
 from ninja import Schema
 
+from antenna.core.api import DbId
+
 
 class ProposalIn(Schema):
-    call: int
-    organization: int
+    call: DbId
+    organization: DbId
     title: str
     abstract: str
     requested_gpu_hours: int
     duration_months: int
     civilian_use: bool = False
-    factory: int | None = None
+    factory: DbId | None = None
     objectives: str = ""
     gpu_hours_justification: str = ""
     gpus_per_job: int = 1
@@ -36,7 +38,7 @@ class ProposalPatch(Schema):
     requested_gpu_hours: int | None = None
     duration_months: int | None = None
     civilian_use: bool | None = None
-    factory: int | None = None
+    factory: DbId | None = None
     objectives: str | None = None
     gpu_hours_justification: str | None = None
     gpus_per_job: int | None = None
@@ -110,8 +112,8 @@ class ProposalOut(Schema):
 
 
 class ProposalFilters(Schema):
-    call: int | None = None
-    organization: int | None = None
+    call: DbId | None = None
+    organization: DbId | None = None
     state: str | None = None
     mode: str | None = None
     limit: int = 100
@@ -181,7 +183,7 @@ class ReviewOut(Schema):
 class AssessmentIn(Schema):
     feasible: bool
     comment: str = ""
-    factory: int | None = None
+    factory: DbId | None = None
 
 
 class AssessmentOut(Schema):
@@ -203,6 +205,6 @@ class AssessmentOut(Schema):
 class DecisionIn(Schema):
     decision: str
     gpu_hours: int | None = None
-    factory: int | None = None
+    factory: DbId | None = None
     pooled: bool = False
     comment: str = ""

@@ -19,7 +19,7 @@ def proposal_list(
     mode: str | None = None,
 ) -> QuerySet[Proposal]:
     qs = Proposal.objects.visible_to(user).select_related(
-        "call", "organization", "factory", "allocation"
+        "call", "organization", "factory", "allocation", "principal_investigator"
     )
     if call:
         qs = qs.filter(call_id=call)

@@ -21,6 +21,7 @@ from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.services import allocation_grant
 from antenna.calls.models import Call
 from antenna.calls.modes import ReviewProcess
+from antenna.calls.services import MAX_GPU_HOURS
 from antenna.core.audit import audit_record
 from antenna.core.errors import (
     Conflict,
@@ -95,6 +96,9 @@ def _clean_fields(values: dict[str, Any], call: Call) -> dict[str, Any]:
         hours = out["requested_gpu_hours"]
         if not isinstance(hours, int) or isinstance(hours, bool) or hours < 1:
             raise ValidationFailed(_("requested_gpu_hours must be a whole number of at least 1."))
+        if hours > MAX_GPU_HOURS:
+            raise ValidationFailed(_("requested_gpu_hours must be at most %(n)s.")
+                                   % {"n": MAX_GPU_HOURS})
     if "duration_months" in out:
         months = out["duration_months"]
         if not isinstance(months, int) or not 1 <= months <= 36:

@@ -1,0 +1,130 @@
+"""What one slurmrestd OpenAPI version must provide, in version-neutral terms.
+
+The connector speaks only these types; a module per API version (`v0_0_38.py`, later
+`v0_0_39.py`, ...) builds the requests and parses the responses of that version. Add a version by
+writing a module with a class that satisfies `SlurmApi` and listing it in `VERSIONS` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SlurmError:
+    """One item of a response's `errors` array."""
+
+    number: int | None
+    text: str
+    description: str = ""
+    source: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.text or self.description or "error"]
+        if self.description and self.description != self.text:
+            parts.append(f"({self.description})")
+        if self.number is not None:
+            parts.append(f"[{self.number}]")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    """A batch job to submit, already decided by the connector (paths, limits, environment)."""
+
+    name: str
+    partition: str
+    script: str
+    working_directory: str
+    standard_output: str
+    environment: dict[str, str]
+    gpus: int
+    time_limit_minutes: int
+    comment: str
+    cpus: int | None = None
+    memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    job_id: str | None
+    errors: list[SlurmError]
+
+
+@dataclass(frozen=True)
+class LiveJob:
+    """A job as slurmctld sees it (`/slurm/.../job/{id}`, `/slurm/.../jobs`)."""
+
+    job_id: str
+    name: str
+    comment: str
+    user: str
+    state: str
+    reason: str
+    raw_exit_status: int | None  # the wait(2) status: code << 8 | signal
+    submit_time: int
+    start_time: int
+    end_time: int
+    partition: str
+    working_directory: str
+    standard_output: str
+    gpus: int | None
+
+
+@dataclass(frozen=True)
+class DbJob:
+    """A job as slurmdbd's accounting records it (`/slurmdb/.../job/{id}`)."""
+
+    job_id: str
+    name: str
+    comment: str
+    user: str
+    state: str
+    start_time: int
+    end_time: int
+    elapsed_seconds: int | None
+    partition: str
+    working_directory: str
+    gpus: int | None
+    complete: bool  # False while slurmdbd still holds the first, partial record
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+
+class SlurmApi(Protocol):
+    """Requests and parsers of one slurmrestd OpenAPI version."""
+
+    version: str
+
+    def ping(self) -> HttpCall: ...
+    def submit(self, request: SubmitRequest) -> HttpCall: ...
+    def job(self, job_id: str) -> HttpCall: ...
+    def jobs(self) -> HttpCall: ...
+    def cancel(self, job_id: str) -> HttpCall: ...
+    def db_job(self, job_id: str) -> HttpCall: ...
+    def db_jobs_since(self, seconds_ago: int) -> HttpCall: ...
+
+    def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]: ...
+    def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]: ...
+    def parse_submit(self, body: dict[str, Any]) -> SubmitResult: ...
+    def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]: ...
+    def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]: ...
+
+
+def api_for(version: str) -> SlurmApi:
+    """The request/response mapping of `version` (e.g. "v0.0.38")."""
+    from antenna.connectors.slurmrest import v0_0_38
+
+    versions: dict[str, SlurmApi] = {v0_0_38.API.version: v0_0_38.API}
+    try:
+        return versions[version]
+    except KeyError as exc:
+        raise ValueError(f"slurmrest api_version '{version}' is not supported; known: "
+                         f"{', '.join(sorted(versions))}") from exc

@@ -1,0 +1,192 @@
+"""slurmrestd OpenAPI v0.0.38 / dbv0.0.38 (Slurm 20.11-22.05): request bodies and parsers.
+
+Everything this module knows was checked against a real Slurm 22.05.8 (see
+deploy/slurm/README.md and the recordings in deploy/slurm/recorded/):
+- errors come as `{"error_number", "error", "description", "source"}` or, for submit and
+  parse failures, `{"error_code", "error"}`;
+- `exit_code` of `/slurm/.../job` is the raw wait(2) status; the slurmdb one is always 0 in
+  22.05 and is ignored here;
+- the slurmdb record is incomplete for a second or two after the end (`name` "allocation",
+  empty partition).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from antenna.connectors.slurmrest.protocol import (
+    DbJob,
+    HttpCall,
+    LiveJob,
+    SlurmError,
+    SubmitRequest,
+    SubmitResult,
+)
+
+_ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
+_REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
+
+
+def _int(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict) and value.get("set") is not False and "number" in value:
+        return _int(value["number"], default)  # the v0.0.39+ shape, tolerated here
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _gpus_live(job: dict[str, Any]) -> int | None:
+    match = _ALLOC_GPUS.search(str(job.get("tres_alloc_str") or ""))
+    if match:
+        return int(match.group(1))
+    for key in ("tres_per_node", "tres_per_job", "tres_per_task"):
+        match = _REQUESTED_GPUS.search(str(job.get(key) or ""))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _gpus_db(job: dict[str, Any]) -> int | None:
+    tres = job.get("tres") or {}
+    for item in tres.get("allocated") or []:
+        if item.get("type") == "gres" and item.get("name") == "gpu":
+            return _int(item.get("count"))
+    return None
+
+
+class V0038:
+    """The v0.0.38 request/response mapping."""
+
+    version = "v0.0.38"
+    _slurm = "/slurm/v0.0.38"
+    _slurmdb = "/slurmdb/v0.0.38"
+
+    # -- requests ------------------------------------------------------------------------
+    def ping(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/ping")
+
+    def submit(self, request: SubmitRequest) -> HttpCall:
+        job: dict[str, Any] = {
+            "name": request.name,
+            "partition": request.partition,
+            "current_working_directory": request.working_directory,
+            "standard_output": request.standard_output,
+            "environment": dict(request.environment),  # an object; required by v0.0.38
+            "gres": f"gpu:{request.gpus}",
+            "time_limit": request.time_limit_minutes,
+            "comment": request.comment,
+        }
+        if not request.partition:
+            del job["partition"]  # the cluster's default partition
+        if request.cpus is not None:
+            job["cpus_per_task"] = request.cpus
+        if request.memory_mb is not None:
+            job["memory_per_node"] = request.memory_mb
+        # `#SBATCH` lines in the script are ignored by slurmrestd: everything is in `job`.
+        return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job, "script": request.script})
+
+    def job(self, job_id: str) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def jobs(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/jobs")
+
+    def cancel(self, job_id: str) -> HttpCall:
+        return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def db_job(self, job_id: str) -> HttpCall:
+        return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
+
+    def db_jobs_since(self, seconds_ago: int) -> HttpCall:
+        # dbv0.0.38 takes neither epoch seconds nor users/job_name filters, but "now-N" works.
+        return HttpCall("GET", f"{self._slurmdb}/jobs?start_time=now-{max(0, seconds_ago)}")
+
+    # -- responses -----------------------------------------------------------------------
+    def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
+        out: list[SlurmError] = []
+        for item in body.get("errors") or []:
+            if not isinstance(item, dict):
+                out.append(SlurmError(None, str(item)))
+                continue
+            number = item.get("error_number", item.get("error_code"))
+            out.append(SlurmError(
+                number=_int(number) if number is not None else None,
+                text=str(item.get("error") or ""),
+                description=str(item.get("description") or ""),
+                source=str(item.get("source") or ""),
+            ))
+        return out
+
+    def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]:
+        pings = body.get("pings") or []
+        if not pings:
+            return False, "no controller answered"
+        up = [p for p in pings if str(p.get("ping", "")).upper() == "UP"]
+        release = ((body.get("meta") or {}).get("Slurm") or {}).get("release", "")
+        detail = ", ".join(f"{p.get('hostname', '?')} {p.get('ping', '?')} ({p.get('mode', '?')})"
+                           for p in pings)
+        return bool(up), f"slurmctld {detail}; Slurm {release}".strip()
+
+    def parse_submit(self, body: dict[str, Any]) -> SubmitResult:
+        raw = body.get("job_id")
+        job_id = str(raw) if raw not in (None, 0, "") else None
+        return SubmitResult(job_id=job_id, errors=self.parse_errors(body))
+
+    def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]:
+        out: list[LiveJob] = []
+        for job in body.get("jobs") or []:
+            raw_exit = job.get("exit_code")
+            out.append(LiveJob(
+                job_id=str(job.get("job_id")),
+                name=str(job.get("name") or ""),
+                comment=str(job.get("comment") or ""),
+                user=str(job.get("user_name") or ""),
+                state=str(job.get("job_state") or "").upper(),
+                reason=str(job.get("state_reason") or ""),
+                raw_exit_status=_int(raw_exit) if raw_exit is not None else None,
+                submit_time=_int(job.get("submit_time")),
+                start_time=_int(job.get("start_time")),
+                end_time=_int(job.get("end_time")),
+                partition=str(job.get("partition") or ""),
+                working_directory=str(job.get("current_working_directory") or ""),
+                standard_output=str(job.get("standard_output") or ""),
+                gpus=_gpus_live(job),
+            ))
+        return out
+
+    def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]:
+        out: list[DbJob] = []
+        for job in body.get("jobs") or []:
+            time = job.get("time") or {}
+            comment = job.get("comment") or {}
+            state = job.get("state") or {}
+            name = str(job.get("name") or "")
+            partition = str(job.get("partition") or "")
+            elapsed = time.get("elapsed")
+            out.append(DbJob(
+                job_id=str(job.get("job_id")),
+                name=name,
+                comment=str(comment.get("job") or "") if isinstance(comment, dict)
+                else str(comment),
+                user=str(job.get("user") or ""),
+                state=str(state.get("current") or "").upper() if isinstance(state, dict)
+                else str(state).upper(),
+                start_time=_int(time.get("start")),
+                end_time=_int(time.get("end")),
+                elapsed_seconds=_int(elapsed) if elapsed is not None else None,
+                partition=partition,
+                working_directory=str(job.get("working_directory") or ""),
+                gpus=_gpus_db(job),
+                complete=bool(partition) and name != "allocation",
+            ))
+        return out
+
+
+API = V0038()
