@@ -6,18 +6,21 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Schema
+from pydantic import Field
+
+from antenna.core.api import DbId
 
 
 class JobIn(Schema):
-    allocation: int
+    allocation: DbId
     name: str
     script: str
-    gpus: int = 1
-    walltime_minutes: int = 60
-    cpus: int = 8
-    memory_gb: int = 32
+    gpus: int = Field(1, ge=1, le=4096)
+    walltime_minutes: int = Field(60, ge=1, le=525600)
+    cpus: int = Field(8, ge=1, le=4096)
+    memory_gb: int = Field(32, ge=1, le=10000000)
     container_image: str = ""
-    factory: int | None = None
+    factory: DbId | None = None
 
 
 class JobOut(Schema):
@@ -69,18 +72,18 @@ class JobOut(Schema):
 
 
 class JobFilters(Schema):
-    allocation: int | None = None
+    allocation: DbId | None = None
     state: str | None = None
-    factory: int | None = None
+    factory: DbId | None = None
     limit: int = 100
     offset: int = 0
 
 
 class JobEstimateIn(Schema):
-    allocation: int
+    allocation: DbId
     gpus: int = 1
     walltime_minutes: int = 60
-    factory: int | None = None
+    factory: DbId | None = None
 
 
 class JobEstimateOut(Schema):
