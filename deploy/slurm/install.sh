@@ -40,12 +40,12 @@ else
   cleanup_policy() { if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; }
   trap cleanup_policy EXIT
   # Update package lists when they are missing/stale or the install fails.
-  if ! apt-get install -y -q --no-install-recommends \
+  if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         "${missing[@]}" </dev/null; then
     log "apt-get install failed; running apt-get update and retrying"
-    apt-get update -q </dev/null
-    apt-get install -y -q --no-install-recommends \
+    apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         "${missing[@]}" </dev/null
   fi

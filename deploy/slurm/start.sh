@@ -16,6 +16,7 @@
 #   ANTENNA_SLURM_CLEAN=1    remove STATE_DIR before starting
 #   ANTENNA_SLURM_START_TIMEOUT  seconds to wait for each readiness step (default 60)
 set -euo pipefail
+set +m
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
@@ -38,7 +39,7 @@ CLUSTERS=(
   "lumi    standard-g lumi-n1 mi250x 8 6827 6828 6829 6830 500000"
 )
 
-log() { echo "[slurm-start] $*" >&2; }
+log() { echo "[slurm-start] $*" >&2 || true; }
 
 case "$STATE_DIR" in
   /*) ;;
@@ -107,6 +108,9 @@ for u in mysql "$REST_USER" "$JOB_USER"; do
   fi
 done
 : > "$STATE_DIR/pids"
+rm -f "$STATE_DIR/env"
+# Daemons inherit the working directory: keep them out of the caller's tree.
+cd "$STATE_DIR"
 WORK_DIR="$STATE_DIR/work"
 mkdir -p "$WORK_DIR"
 chmod 1777 "$WORK_DIR"
@@ -145,10 +149,26 @@ dump_logs() {
 fail() {
   log "ERROR: $*"
   dump_logs
-  log "stopping what was started"
-  bash "$HERE/stop.sh" "$STATE_DIR" >&2 || true
-  exit 1
+  exit 1   # on_exit stops what was started
 }
+
+# Whatever makes this script end before everything is ready (a failed check,
+# an unexpected error, Ctrl-C, a closed pipe) stops what it has started.
+DONE=0
+on_exit() {
+  local rc=$?
+  set +e
+  if [ "$DONE" != 1 ]; then
+    log "start failed (rc=$rc): stopping what was started"
+    bash "$HERE/stop.sh" "$STATE_DIR" >&2 || true
+    [ $rc -ne 0 ] || rc=1
+  fi
+  exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap '' PIPE
 
 # wait_for DESCRIPTION PIDVAR-NAMES -- CMD... : poll CMD until it succeeds.
 wait_for() {
@@ -488,5 +508,6 @@ done
   done
 } > "$STATE_DIR/env.tmp"
 mv "$STATE_DIR/env.tmp" "$STATE_DIR/env"
+DONE=1
 
 log "ready in ${SECONDS}s: jupiter http://127.0.0.1:6820 (booster), lumi http://127.0.0.1:6830 (standard-g); source $STATE_DIR/env"

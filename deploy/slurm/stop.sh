@@ -7,7 +7,12 @@
 # Before the daemons go, running jobs are cancelled (scancel) so that no
 # slurmstepd or job process outlives its slurmd; any slurmstepd that still
 # holds a file in STATE_DIR afterwards is killed with its job processes.
+#
+# Safe to call from a trap (`trap 'bash deploy/slurm/stop.sh' EXIT`): always exits 0, waits a
+# bounded time (every Slurm command has a timeout), ignores Ctrl-C / SIGHUP so that a second
+# interrupt cannot leave half the daemons running, and two calls at once are serialized (flock).
 set -uo pipefail
+trap '' INT HUP
 
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
 for v in $(compgen -e | grep -E '^(SLURM|SINFO|SQUEUE|SACCT|SCANCEL|SCONTROL)_' || true); do
@@ -18,11 +23,20 @@ STATE_DIR="${1:-${ANTENNA_SLURM_STATE_DIR:-/tmp/antenna-slurm}}"
 PIDS="$STATE_DIR/pids"
 GRACE="${ANTENNA_SLURM_STOP_GRACE:-10}"
 
-log() { echo "[slurm-stop] $*" >&2; }
+log() { echo "[slurm-stop] $*" >&2 || true; }
 
 if [ ! -e "$PIDS" ]; then
   log "nothing to stop ($PIDS not found)"
   exit 0
+fi
+
+# One stop at a time (e.g. an explicit call and the EXIT trap); the second finds nothing left.
+if command -v flock >/dev/null && exec 9>>"$STATE_DIR/.stop.lock" 2>/dev/null; then
+  flock -w 120 9 || log "another stop.sh still holds $STATE_DIR/.stop.lock; going on"
+  if [ ! -e "$PIDS" ]; then
+    log "already stopped ($PIDS removed by the other stop)"
+    exit 0
+  fi
 fi
 
 # alive PID NAME: the PID exists and still runs the expected program
@@ -104,7 +118,9 @@ descendants() {
   done
 }
 steps=()
-for p in $(pgrep -x slurmstepd 2>/dev/null); do
+for d in /proc/[0-9]*; do
+  p="${d#/proc/}"
+  [ "$(cat "$d/comm" 2>/dev/null)" = slurmstepd ] || continue
   if ls -l "/proc/$p/fd" "/proc/$p/cwd" 2>/dev/null | grep -q -- "$STATE_DIR/"; then
     steps+=("$p")
   fi
@@ -117,3 +133,4 @@ fi
 
 rm -f "$PIDS"
 log "stopped ($STATE_DIR)"
+exit 0

@@ -66,7 +66,12 @@ class Rest:
             parsed = json.loads(raw)
         except ValueError:
             parsed = raw.decode(errors="replace")
-        if record and self.record_dir:
+        if record:
+            self.save(record, method, path, body, token, user, status, parsed)
+        return status, parsed
+
+    def save(self, record, method, path, body, token, user, status, parsed):
+        if self.record_dir:
             os.makedirs(self.record_dir, exist_ok=True)
             rec = {
                 "cluster": self.name,
@@ -79,7 +84,6 @@ class Rest:
             with open(os.path.join(self.record_dir, f"{self.name}_{record}.json"), "w") as f:
                 json.dump(rec, f, indent=2)
                 f.write("\n")
-        return status, parsed
 
     def job(self, job_id, record=None):
         st, body = self.call("GET", f"/slurm/v0.0.38/job/{job_id}", record=record)
@@ -106,9 +110,13 @@ def wait_db(r, jid, state, record=None, timeout=30):
     state COMPLETED but still have name "allocation", partition "" and
     time.limit 0 until the job-start record reaches slurmdbd."""
     deadline = time.time() + timeout
+    seen_incomplete = False
     while time.time() < deadline:
         st, body = r.call("GET", f"/slurmdb/v0.0.38/job/{jid}")
         jobs = body.get("jobs") if isinstance(body, dict) else None
+        if record and jobs and not seen_incomplete and jobs[0]["name"] == "allocation":
+            seen_incomplete = True   # keep one example of the lagging record
+            r.save(f"{record}_incomplete", "GET", f"/slurmdb/v0.0.38/job/{jid}", None, None, None, st, body)
         if (jobs and jobs[0]["state"]["current"] == state and jobs[0]["time"]["end"]
                 and jobs[0]["partition"] and jobs[0]["name"] != "allocation"):
             if record:
@@ -198,6 +206,10 @@ def verify_cluster(env, cname, args, pending_timeouts):
     check(j and j["job_state"] == "CANCELLED", f"sleep job {jid} CANCELLED ({j and j['job_state']})")
     dj = wait_db(r, jid, "CANCELLED", record="db_job_cancelled")
     check(dj is not None, "slurmdb state CANCELLED")
+    # accounting search (dbv0.0.38 takes neither epoch seconds nor user/name filters; "now-N" works)
+    st, body = r.call("GET", "/slurmdb/v0.0.38/jobs?start_time=now-600", record="db_jobs")
+    check(st == 200 and isinstance(body, dict) and not body.get("errors") and body.get("jobs"),
+          f"slurmdb jobs of the last 10 minutes -> {st}")
 
     # errors
     st, body = r.call("GET", "/slurm/v0.0.38/job/987654321", record="error_unknown_job")

@@ -43,5 +43,7 @@ def _load_builtin() -> None:
     if _REGISTRY:
         return
     from antenna.connectors.local import LocalConnector
+    from antenna.connectors.slurmrest import SlurmRestConnector
 
     register_connector("local", LocalConnector)
+    register_connector("slurmrest", SlurmRestConnector)

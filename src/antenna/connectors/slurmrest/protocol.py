@@ -2,7 +2,7 @@
 
 The connector speaks only these types; a module per API version (`v0_0_38.py`, later
 `v0_0_39.py`, ...) builds the requests and parses the responses of that version. Add a version by
-writing a module with a class that satisfies `SlurmApi` and listing it in `VERSIONS` below.
+writing a module with a class that satisfies `SlurmApi` and listing it in `api_for` below.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class LiveJob:
     working_directory: str
     standard_output: str
     gpus: int | None
+    allocated: bool  # nodes were allocated: False for a job refused or cancelled while pending
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class DbJob:
     partition: str
     working_directory: str
     gpus: int | None
+    allocated: bool
     complete: bool  # False while slurmdbd still holds the first, partial record
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -158,6 +158,7 @@ class V0038:
                 working_directory=str(job.get("current_working_directory") or ""),
                 standard_output=str(job.get("standard_output") or ""),
                 gpus=_gpus_live(job),
+                allocated=bool(job.get("nodes") or job.get("batch_host")),
             ))
         return out
 
@@ -184,6 +185,7 @@ class V0038:
                 partition=partition,
                 working_directory=str(job.get("working_directory") or ""),
                 gpus=_gpus_db(job),
+                allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
                 complete=bool(partition) and name != "allocation",
             ))
         return out

@@ -1,0 +1,533 @@
+"""The `slurmrest` connector: a factory's Slurm, reached through slurmrestd with a JWT.
+
+Settings (`Factory.connector_settings`, never a secret):
+
+    url            slurmrestd base URL, e.g. http://slurm.example.org:6820
+    user           the service account jobs run as (X-SLURM-USER-NAME)
+    token_file     file holding the JWT (`SLURM_JWT=...` as printed by `scontrol token` is
+                   accepted), re-read on every call: rotating the token = rewriting the file
+    token_env      or: the environment variable holding the JWT (also read on every call)
+    api_version    slurmrestd OpenAPI version, default v0.0.38 (one module per version)
+    workdir        where job directories go: `<workdir>/antenna-<id>/` (default /tmp)
+    partition      the partition used when the job's placement names none
+    timeout        seconds per HTTP request (default 30)
+    instance       optional tag written into every job's comment; set it when several Antenna
+                   installations (or test runs) share one cluster account, so that finding a
+                   job by name never picks another installation's `antenna-<id>`
+    request_cpus_memory  also send the job's CPUs and memory (default false: GPUs only)
+    find_lookback_hours  how far back accounting is searched for a lost job (default 6)
+
+Logs (capability LOGS) are offered only when `workdir` exists on this machine, i.e. the
+cluster's file system is shared with Antenna (on the loopback test clusters it is). Then the
+job directory is created here before submission and handed to the job user.
+
+Error model: a transport failure (refused or reset connection, timeout, non-JSON answer) is
+`FactoryUnavailable` (retryable; idempotent GETs are retried a few times first). Slurm refusing
+the job (unknown partition, more GPUs than a node has, walltime over MaxTime, bad request) is
+`JobRejected` with Slurm's text. Other errors are checked against the token: slurmrestd answers
+a bad token with the same HTTP 500 as anything else, so the connector pings (200 only with a
+valid token) and, if the ping fails, asks slurmdbd, which names the problem ("Protocol
+authentication error"). A rejected token is `FactoryUnavailable` with "token rejected: rotate
+the token file", since retrying after the rotation works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import logging
+import os
+import pwd
+import re
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, NoReturn
+
+from antenna.connectors.base import (
+    Capability,
+    Connector,
+    Health,
+    JobRejected,
+    JobSpec,
+    JobStatus,
+    SchedulerState,
+)
+from antenna.connectors.slurmrest.protocol import (
+    DbJob,
+    HttpCall,
+    LiveJob,
+    SlurmApi,
+    SlurmError,
+    SubmitRequest,
+    api_for,
+)
+from antenna.core.errors import FactoryUnavailable
+
+log = logging.getLogger("antenna.connectors.slurmrest")
+
+DEFAULT_API_VERSION = "v0.0.38"
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+GET_ATTEMPTS = 3
+SUBMIT_ATTEMPTS = 3
+BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+
+STATES: dict[str, SchedulerState] = {
+    "PENDING": SchedulerState.PENDING,
+    "CONFIGURING": SchedulerState.PENDING,
+    "REQUEUED": SchedulerState.PENDING,
+    "RESV_DEL_HOLD": SchedulerState.PENDING,
+    "REQUEUE_HOLD": SchedulerState.PENDING,
+    "REQUEUE_FED": SchedulerState.PENDING,
+    "SUSPENDED": SchedulerState.RUNNING,
+    "RUNNING": SchedulerState.RUNNING,
+    "COMPLETING": SchedulerState.RUNNING,
+    "STAGE_OUT": SchedulerState.RUNNING,
+    "SIGNALING": SchedulerState.RUNNING,
+    "RESIZING": SchedulerState.RUNNING,
+    "COMPLETED": SchedulerState.COMPLETED,
+    "FAILED": SchedulerState.FAILED,
+    "NODE_FAIL": SchedulerState.FAILED,
+    "OUT_OF_MEMORY": SchedulerState.FAILED,
+    "BOOT_FAIL": SchedulerState.FAILED,
+    "PREEMPTED": SchedulerState.FAILED,
+    "REVOKED": SchedulerState.FAILED,
+    "SPECIAL_EXIT": SchedulerState.FAILED,
+    "CANCELLED": SchedulerState.CANCELLED,
+    "TIMEOUT": SchedulerState.TIMEOUT,
+    "DEADLINE": SchedulerState.TIMEOUT,
+}
+
+# Error numbers (slurm_errno.h) and what they mean to the connector.
+ESLURM_INVALID_JOB_ID = 2017
+ESLURM_ALREADY_DONE = 2021
+NOTHING_FOUND = 9003  # slurmdb: no such job
+AUTH_ERROR = 1007  # "Protocol authentication error" (slurmdbd on a bad token)
+
+
+def _refusal(errors: list[SlurmError], status: int) -> bool:
+    """Slurm refused the request as it stands (ESLURM_* 2000-2999, or a body parse error)."""
+    return status == 400 or any(
+        e.number is not None and (2000 <= e.number < 3000 or 9000 <= e.number < 9100)
+        for e in errors
+    )
+
+
+def _text(errors: list[SlurmError], status: int) -> str:
+    return "; ".join(str(e) for e in errors) or f"HTTP {status}"
+
+
+def _when(epoch: int) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC) if epoch > 0 else None
+
+
+def exit_code_from_wait_status(raw: int) -> tuple[int, int]:
+    """(exit code, signal) of a wait(2) status: `exit 3` is 768 -> (3, 0); SIGTERM 15 -> (0, 15)."""
+    return (raw >> 8) & 0xFF, raw & 0x7F
+
+
+class SlurmRestConnector(Connector):
+    """Submits, polls, cancels and accounts jobs through slurmrestd (see the module docstring)."""
+
+    capabilities = frozenset({Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
+                              Capability.FIND_BY_NAME})
+
+    def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
+        super().__init__(factory_name, settings)
+        self.url = str(settings.get("url") or "").rstrip("/")
+        self.user = str(settings.get("user") or "")
+        self.token_file = str(settings.get("token_file") or "")
+        self.token_env = str(settings.get("token_env") or "")
+        self.workdir = str(settings.get("workdir") or "/tmp")  # noqa: S108 - a cluster path
+        self.partition = str(settings.get("partition") or "")
+        self.timeout = float(settings.get("timeout") or 30)
+        self.instance = re.sub(r"\s+", "_", str(settings.get("instance") or ""))
+        self.request_cpus_memory = bool(settings.get("request_cpus_memory", False))
+        self.find_lookback_seconds = int(float(settings.get("find_lookback_hours", 6)) * 3600)
+        self.config_error = ""
+        self.api: SlurmApi | None = None
+        try:
+            self.api = api_for(str(settings.get("api_version") or DEFAULT_API_VERSION))
+        except ValueError as exc:
+            self.config_error = str(exc)
+        if not self.url or not self.user or not (self.token_file or self.token_env):
+            self.config_error = "slurmrest needs url, user and token_file or token_env"
+        self.workdir_is_local = os.path.isdir(self.workdir)
+        caps = {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME}
+        if self.workdir_is_local:
+            caps.add(Capability.LOGS)
+        self.capabilities = frozenset(caps)
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    # -- transport -----------------------------------------------------------------------
+    def _unavailable(self, message: str) -> FactoryUnavailable:
+        return FactoryUnavailable(f"{self.factory_name}: {message}", retryable=True)
+
+    def _slurm(self) -> SlurmApi:
+        if self.api is None or self.config_error:
+            raise self._unavailable(f"misconfigured: {self.config_error}")
+        return self.api
+
+    def _token(self) -> str:
+        """The JWT, read afresh on every call (rotation = rewriting the file); never logged."""
+        if self.token_file:
+            try:
+                text = Path(self.token_file).read_text()
+            except OSError as exc:
+                raise self._unavailable(
+                    f"cannot read the token file {self.token_file}: {exc.strerror or exc}"
+                ) from exc
+        else:
+            text = os.environ.get(self.token_env, "")
+        token = text.strip()
+        if token.startswith("SLURM_JWT="):
+            token = token[len("SLURM_JWT="):].strip()
+        if not token:
+            where = self.token_file or f"${self.token_env}"
+            raise self._unavailable(f"no token in {where}: write the JWT there")
+        return token
+
+    def _send(self, call: HttpCall) -> tuple[int, dict[str, Any]]:
+        """One HTTP exchange; transport errors propagate (OSError / HTTPException)."""
+        data = json.dumps(call.body).encode() if call.body is not None else None
+        request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
+                                         method=call.method)
+        request.add_header("X-SLURM-USER-NAME", self.user)
+        request.add_header("X-SLURM-USER-TOKEN", self._token())
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            if status in (401, 403):
+                raise self._unavailable(f"token rejected: rotate the token file (HTTP {status})")
+            raise self._unavailable(f"{call.method} {call.path.split('?')[0]} answered HTTP "
+                                    f"{status} without JSON: {raw[:200]!r}")
+        if status in (401, 403):
+            raise self._unavailable(f"token rejected: rotate the token file (HTTP {status})")
+        return status, body
+
+    def _get(self, call: HttpCall, attempts: int = GET_ATTEMPTS) -> tuple[int, dict[str, Any]]:
+        """An idempotent request, retried a few times with a short back-off."""
+        last: BaseException | None = None
+        for attempt in range(attempts):
+            try:
+                return self._send(call)
+            except TRANSPORT_ERRORS as exc:
+                last = exc
+                log.info("%s: %s %s failed (%s), attempt %s of %s", self.factory_name,
+                         call.method, call.path, exc, attempt + 1, attempts)
+                if attempt + 1 < attempts:
+                    time.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)])
+        raise self._unavailable(f"slurmrestd at {self.url} unreachable "
+                                f"({call.method} {call.path.split('?')[0]}): {last}") from last
+
+    def _token_rejected(self) -> bool:
+        """Tell a bad token from a sick controller: ping needs a valid token; slurmdbd says
+        "Protocol authentication error" outright (slurmctld's answer is the same -1 for a bad
+        token and for a controller that does not answer)."""
+        api = self._slurm()
+        try:
+            status, body = self._get(api.ping(), attempts=1)
+            if status == 200 and not api.parse_errors(body):
+                return False
+            status, body = self._get(api.db_job("1"), attempts=1)
+        except FactoryUnavailable as exc:
+            return "token rejected" in exc.message
+        return any(e.number == AUTH_ERROR for e in api.parse_errors(body))
+
+    def _fail(self, what: str, errors: list[SlurmError], status: int) -> NoReturn:
+        """An error that is not a refusal of the job: the token, or the cluster."""
+        text = _text(errors, status)
+        if self._token_rejected():
+            raise self._unavailable(f"token rejected: rotate the token file ({what}: {text})")
+        raise self._unavailable(f"{what} failed: {text}")
+
+    # -- naming: how a job carries its Antenna id to Slurm ------------------------------
+    def _comment(self, spec: JobSpec) -> str:
+        tokens = [f"antenna-job={spec.antenna_job_id}"]
+        if self.instance:
+            tokens.append(f"antenna-instance={self.instance}")
+        label = re.sub(r"\s+", " ", spec.name).strip()[:80]
+        return " ".join(tokens) + (f" {label}" if label else "")
+
+    def _is_ours(self, spec: JobSpec, name: str, comment: str, user: str) -> bool:
+        if name != spec.scheduler_name or (self.user and user and user != self.user):
+            return False
+        tokens = comment.split()
+        if f"antenna-job={spec.antenna_job_id}" not in tokens:
+            return False
+        instances = [t for t in tokens if t.startswith("antenna-instance=")]
+        return instances == ([f"antenna-instance={self.instance}"] if self.instance else [])
+
+    # -- submit --------------------------------------------------------------------------
+    def _job_directory(self, spec: JobSpec) -> tuple[str, str]:
+        """(working directory, standard_output) for a job; created here if the file system is
+        shared, and handed to the job user (jobs run as `user`, not as Antenna)."""
+        if not self.workdir_is_local:
+            return self.workdir, f"{self.workdir}/{spec.scheduler_name}-%j.out"
+        path = Path(self.workdir) / spec.scheduler_name
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            account = pwd.getpwnam(self.user)
+        except KeyError:
+            account = None
+        if account is not None and os.geteuid() == 0:
+            os.chown(path, account.pw_uid, account.pw_gid)
+        elif account is None or account.pw_uid != os.geteuid():
+            path.chmod(0o777)  # the job user must write its output here
+        return str(path), f"{path}/slurm-%j.out"
+
+    def _submit_request(self, spec: JobSpec) -> SubmitRequest:
+        cwd, output = self._job_directory(spec)
+        environment = {
+            "PATH": str(self.settings.get("path") or DEFAULT_PATH),
+            "ANTENNA_JOB_ID": str(spec.antenna_job_id),
+            "ANTENNA_FACTORY": self.factory_name,
+            "ANTENNA_GPUS": str(spec.gpus),
+            **{str(k): str(v) for k, v in spec.environment.items()},
+        }
+        return SubmitRequest(
+            name=spec.scheduler_name, partition=spec.partition or self.partition,
+            script=spec.script, working_directory=cwd, standard_output=output,
+            environment=environment, gpus=spec.gpus, time_limit_minutes=spec.walltime_minutes,
+            comment=self._comment(spec),
+            cpus=spec.cpus if self.request_cpus_memory else None,
+            memory_mb=spec.memory_mb if self.request_cpus_memory else None,
+        )
+
+    def _submit(self, spec: JobSpec) -> str:
+        api = self._slurm()
+        call = api.submit(self._submit_request(spec))
+        last: BaseException | None = None
+        for attempt in range(SUBMIT_ATTEMPTS):
+            try:
+                status, body = self._send(call)
+            except TRANSPORT_ERRORS as exc:
+                # The request may have reached slurmctld before the connection broke: look for
+                # the job by its name before sending it again, so it never runs twice.
+                last = exc
+                log.warning("%s: submit of %s broke (%s); looking for it before retrying",
+                            self.factory_name, spec.scheduler_name, exc)
+                time.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)])
+                found = self._find(spec)
+                if found:
+                    return found
+                continue
+            return self._accepted(spec, status, body)
+        raise self._unavailable(f"submit failed: {last}") from last
+
+    def _accepted(self, spec: JobSpec, status: int, body: dict[str, Any]) -> str:
+        api = self._slurm()
+        result = api.parse_submit(body)
+        if result.job_id and not result.errors and status < 300:
+            return result.job_id
+        text = _text(result.errors, status)
+        if result.job_id:
+            # e.g. time_limit over MaxTime: 200, a job id AND an error; the job would pend
+            # forever (PartitionConfig). Take it back and refuse.
+            try:
+                self._cancel(result.job_id)
+            except FactoryUnavailable as exc:
+                log.warning("%s: could not cancel refused job %s: %s", self.factory_name,
+                            result.job_id, exc.message)
+            raise JobRejected(f"{self.factory_name} refused the job: {text}")
+        if _refusal(result.errors, status):
+            raise JobRejected(f"{self.factory_name} refused the job: {text}")
+        self._fail("submit", result.errors, status)
+
+    # -- find ----------------------------------------------------------------------------
+    def _find(self, spec: JobSpec) -> str | None:
+        api = self._slurm()
+        status, body = self._get(api.jobs())
+        errors = api.parse_errors(body)
+        if errors or status >= 300:
+            self._fail("list jobs", errors, status)
+        live = [j for j in api.parse_jobs(body) if self._is_ours(spec, j.name, j.comment, j.user)]
+        # A job that ended without nodes (refused, or cancelled while pending because it was
+        # refused) does not count: submitting again cannot run anything twice. (Slurm sets its
+        # start_time to its end_time, so only the missing nodes tell.)
+        ran = [j for j in live if j.allocated
+               or not STATES.get(j.state, SchedulerState.UNKNOWN).is_final]
+        if ran:
+            ran.sort(key=lambda j: (not STATES.get(j.state, SchedulerState.UNKNOWN).is_final,
+                                    int(j.job_id) if j.job_id.isdigit() else 0))
+            return ran[-1].job_id
+        # Gone from slurmctld (MinJobAge): only accounting still knows it.
+        status, body = self._get(api.db_jobs_since(self.find_lookback_seconds))
+        errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
+        if errors:
+            self._fail("search accounting", errors, status)
+        done = [j for j in api.parse_db_jobs(body)
+                if self._is_ours(spec, j.name, j.comment, j.user) and j.allocated]
+        return max(done, key=lambda j: int(j.job_id)).job_id if done else None
+
+    # -- poll ----------------------------------------------------------------------------
+    def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
+        api = self._slurm()
+        status, body = self._get(api.jobs())  # one request for every job of this factory
+        errors = api.parse_errors(body)
+        if errors or status >= 300:
+            self._fail("list jobs", errors, status)
+        live = {j.job_id: j for j in api.parse_jobs(body)}
+        out: dict[str, JobStatus] = {}
+        for job_id in ids:
+            if job_id in live:
+                out[job_id] = self._live_status(live[job_id])
+            else:  # ended more than MinJobAge ago: accounting has the outcome
+                record = self._db_record(job_id)
+                out[job_id] = (self._db_status(record) if record is not None else
+                               JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job"))
+        return out
+
+    def _live_status(self, job: LiveJob) -> JobStatus:
+        state = STATES.get(job.state, SchedulerState.UNKNOWN)
+        reason = "" if job.reason in ("", "None") else job.reason
+        exit_code: int | None = None
+        if state.is_final and job.raw_exit_status is not None:
+            code, signal = exit_code_from_wait_status(job.raw_exit_status)
+            exit_code = 128 + signal if signal else code
+            if signal:
+                reason = f"{reason}; killed by signal {signal}".lstrip("; ")
+            if state == SchedulerState.COMPLETED and exit_code != 0:
+                state = SchedulerState.FAILED
+        if job.state == "PREEMPTED":
+            reason = f"preempted by the scheduler{'; ' + reason if reason else ''}"
+        elif job.state in ("NODE_FAIL", "BOOT_FAIL", "OUT_OF_MEMORY") and job.state not in reason:
+            reason = f"{job.state}{'; ' + reason if reason else ''}"
+        started = _when(job.start_time) if state != SchedulerState.PENDING else None
+        finished = _when(job.end_time) if state.is_final else None
+        elapsed = (max(0, job.end_time - job.start_time)
+                   if state.is_final and job.start_time > 0 else None)
+        return JobStatus(job.job_id, state, exit_code=exit_code, started_at=started,
+                         finished_at=finished, elapsed_seconds=elapsed, gpus=job.gpus,
+                         reason=reason)
+
+    # -- accounting ----------------------------------------------------------------------
+    def _db_record(self, job_id: str) -> DbJob | None:
+        api = self._slurm()
+        status, body = self._get(api.db_job(job_id))
+        errors = api.parse_errors(body)
+        if any(e.number == NOTHING_FOUND for e in errors):
+            return None
+        if errors or status >= 300:
+            self._fail("accounting", errors, status)
+        records = [r for r in api.parse_db_jobs(body) if r.job_id == job_id]
+        return records[-1] if records else None
+
+    @staticmethod
+    def _db_status(record: DbJob) -> JobStatus:
+        state = STATES.get(record.state, SchedulerState.UNKNOWN)
+        # slurmdbd 22.05 reports exit code 0 even for failed jobs: only the state is trusted.
+        return JobStatus(
+            record.job_id, state,
+            exit_code=0 if state == SchedulerState.COMPLETED else None,
+            started_at=_when(record.start_time),
+            finished_at=_when(record.end_time) if state.is_final else None,
+            elapsed_seconds=record.elapsed_seconds if state.is_final else None,
+            gpus=record.gpus,
+            reason="preempted by the scheduler" if record.state == "PREEMPTED" else "",
+        )
+
+    def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
+        record = self._db_record(scheduler_job_id)
+        if record is None or not record.complete:
+            return None  # not recorded yet, or the first partial record: ask again later
+        status = self._db_status(record)
+        return status if status.state.is_final else None
+
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        api = self._slurm()
+        seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
+        status, body = self._get(api.db_jobs_since(seconds))
+        errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
+        if errors:
+            self._fail("accounting", errors, status)
+        out: list[JobStatus] = []
+        for record in api.parse_db_jobs(body):
+            if not record.name.startswith("antenna-") or not record.complete:
+                continue
+            if self.user and record.user and record.user != self.user:
+                continue
+            job_status = self._db_status(record)
+            if job_status.state.is_final and job_status.finished_at \
+                    and job_status.finished_at >= since:
+                out.append(job_status)
+        return out
+
+    # -- cancel --------------------------------------------------------------------------
+    def _cancel(self, scheduler_job_id: str) -> None:
+        api = self._slurm()
+        status, body = self._get(api.cancel(scheduler_job_id))  # cancelling twice is harmless
+        errors = api.parse_errors(body)
+        if not errors and status < 300:
+            return
+        if any(e.number in (ESLURM_INVALID_JOB_ID, ESLURM_ALREADY_DONE)
+               or "already" in e.text.lower() for e in errors):
+            return  # already over, or long gone
+        self._fail(f"cancel {scheduler_job_id}", errors, status)
+
+    # -- logs ----------------------------------------------------------------------------
+    def _output_path(self, scheduler_job_id: str) -> Path | None:
+        api = self._slurm()
+        status, body = self._get(api.job(scheduler_job_id))
+        jobs = api.parse_jobs(body) if status < 300 and not api.parse_errors(body) else []
+        if jobs:
+            job = jobs[0]
+            pattern = job.standard_output or f"{job.working_directory}/slurm-%j.out"
+            user, name = job.user, job.name
+        else:
+            record = self._db_record(scheduler_job_id)
+            if record is None or not record.working_directory:
+                return None
+            pattern = f"{record.working_directory}/slurm-%j.out"
+            user, name = record.user, record.name
+        expanded = (pattern.replace("%%", "\0").replace("%j", scheduler_job_id)
+                    .replace("%u", user).replace("%x", name).replace("\0", "%"))
+        if "%" in expanded:
+            return None  # a pattern Antenna did not write (%N, %A, ...)
+        return Path(expanded)
+
+    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
+        if not self.workdir_is_local:
+            return ""
+        path = self._output_path(scheduler_job_id)
+        if path is None:
+            return ""
+        root = Path(self.workdir).resolve()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root):
+            return ""  # only files under the factory's workdir are ever read
+        try:
+            with open(resolved, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - max_bytes))
+                return handle.read().decode("utf-8", errors="replace")
+        except (FileNotFoundError, PermissionError, IsADirectoryError):
+            return ""
+
+    # -- health --------------------------------------------------------------------------
+    def _health(self) -> Health:
+        if self.config_error:
+            return Health(ok=False, detail=f"misconfigured: {self.config_error}")
+        api = self._slurm()
+        status, body = self._get(api.ping(), attempts=1)
+        errors = api.parse_errors(body)
+        if status == 200 and not errors:
+            ok, detail = api.parse_ping(body)
+            return Health(ok=ok, detail=detail)
+        if self._token_rejected():
+            return Health(ok=False, detail="token rejected: rotate the token file")
+        return Health(ok=False, detail=f"slurmctld not answering: {_text(errors, status)}")
