@@ -21,3 +21,17 @@ def factory_list(*, kind: str | None = None, status: str | None = None) -> Query
 def factory_can_run(factory: Factory, *, gpus_per_job: int) -> bool:
     """Whether one of the factory's partitions fits a job of that many GPUs (prefetched)."""
     return any(p.max_gpus_per_job >= gpus_per_job for p in factory.partitions.all())
+
+
+def factory_by_id(pk: int | None) -> Factory | None:
+    """The factory a request names by id (None when it names none); 400 if there is no such."""
+    from django.utils.translation import gettext as _
+
+    from antenna.core.errors import ValidationFailed
+
+    if pk is None:
+        return None
+    factory = Factory.objects.filter(pk=pk).first()
+    if factory is None:
+        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
+    return factory

@@ -12,8 +12,8 @@ from antenna.allocations.models import hours
 from antenna.allocations.selectors import allocation_for_user
 from antenna.connectors.registry import connector_for
 from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
-from antenna.core.errors import FactoryUnavailable, ValidationFailed
-from antenna.factories.models import Factory
+from antenna.core.errors import FactoryUnavailable
+from antenna.factories.selectors import factory_by_id
 from antenna.jobs.access import job_for_user
 from antenna.jobs.schemas import JobEstimateIn, JobEstimateOut, JobFilters, JobIn, JobOut
 from antenna.jobs.selectors import job_list
@@ -23,14 +23,6 @@ router = Router(tags=["jobs"], auth=API_AUTH)
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                      409: ErrorOut}
 
-
-def _factory(pk: int | None) -> Factory | None:
-    if pk is None:
-        return None
-    factory = Factory.objects.filter(pk=pk).first()
-    if factory is None:
-        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
-    return factory
 
 
 @router.get("", response=Page[JobOut])
@@ -47,7 +39,8 @@ def submit_job(request: HttpRequest, payload: JobIn) -> Any:
     job = job_submit(by=user, allocation=allocation, name=payload.name, script=payload.script,
                      gpus=payload.gpus, walltime_minutes=payload.walltime_minutes,
                      cpus=payload.cpus, memory_gb=payload.memory_gb,
-                     container_image=payload.container_image, factory=_factory(payload.factory))
+                     container_image=payload.container_image,
+                     factory=factory_by_id(payload.factory))
     return Status(201, job_for_user(user, job.pk))
 
 
@@ -57,7 +50,7 @@ def estimate_job(request: HttpRequest, payload: JobEstimateIn) -> Any:
     allocation = allocation_for_user(current_user(request), payload.allocation)
     cost, _fit = job_cost_seconds(allocation=allocation, gpus=payload.gpus,
                                   walltime_minutes=payload.walltime_minutes,
-                                  factory=_factory(payload.factory))
+                                  factory=factory_by_id(payload.factory))
     return {"gpu_hours": hours(cost), "gpu_hours_remaining": allocation.gpu_hours_remaining,
             "fits": cost <= allocation.remaining_gpu_seconds}
 

@@ -11,8 +11,8 @@ from ninja.files import UploadedFile
 
 from antenna.calls.selectors import call_get
 from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
-from antenna.core.errors import NotFound, ValidationFailed
-from antenna.factories.models import Factory
+from antenna.core.errors import NotFound
+from antenna.factories.selectors import factory_by_id
 from antenna.organizations.access import organization_for_user
 from antenna.proposals.access import proposal_for_user
 from antenna.proposals.schemas import (
@@ -48,14 +48,6 @@ ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut
                                      409: ErrorOut}
 
 
-def _factory(pk: int | None) -> Factory | None:
-    if pk is None:
-        return None
-    factory = Factory.objects.filter(pk=pk).first()
-    if factory is None:
-        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
-    return factory
-
 
 def _fresh(request: HttpRequest, pk: int) -> Any:
     return proposal_for_user(current_user(request), pk)
@@ -77,7 +69,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn) -> Any:
     except NotFound as exc:
         raise NotFound(_("call: no open call with id %(pk)s.") % {"pk": payload.call}) from exc
     organization = organization_for_user(user, data.pop("organization"))
-    data["factory"] = _factory(data.pop("factory"))
+    data["factory"] = factory_by_id(data.pop("factory"))
     if data.get("principal_investigator") is None:
         data.pop("principal_investigator", None)
     proposal = proposal_create(by=user, call=call, organization=organization, **data)
@@ -95,7 +87,7 @@ def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalPat
     proposal = proposal_for_user(user, proposal_id)
     data = payload.dict(exclude_unset=True)
     if "factory" in data:
-        data["factory"] = _factory(data["factory"])
+        data["factory"] = factory_by_id(data["factory"])
     proposal_update(proposal=proposal, by=user, **data)
     return _fresh(request, proposal_id)
 
@@ -130,7 +122,7 @@ def assess_proposal(request: HttpRequest, proposal_id: int, payload: AssessmentI
     user = current_user(request)
     assessment = proposal_assess(proposal=proposal_for_user(user, proposal_id), by=user,
                                  feasible=payload.feasible, comment=payload.comment,
-                                 factory=_factory(payload.factory))
+                                 factory=factory_by_id(payload.factory))
     return Status(201, assessment)
 
 
@@ -189,6 +181,6 @@ def decide_proposal(request: HttpRequest, proposal_id: int, payload: DecisionIn)
     user = current_user(request)
     proposal_decide(proposal=proposal_for_user(user, proposal_id), by=user,
                     decision=payload.decision, gpu_hours=payload.gpu_hours,
-                    factory=_factory(payload.factory), pooled=payload.pooled,
+                    factory=factory_by_id(payload.factory), pooled=payload.pooled,
                     comment=payload.comment)
     return _fresh(request, proposal_id)
