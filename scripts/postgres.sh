@@ -31,9 +31,17 @@ case "$action" in
       as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >/dev/null
     fi
     if ! as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      # Take the next free port if the asked one is busy (another server on this machine).
+      for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+        port=$((port + 1))
+      done
       as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
         >/dev/null
+      echo "$port" > "$dir/port"
+    elif [ -f "$dir/port" ]; then
+      port=$(cat "$dir/port")
     fi
     for _ in $(seq 1 60); do
       as_pg "$bindir/pg_isready" -h 127.0.0.1 -p "$port" -q && break
