@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install lint check messages clean
+.PHONY: demo test install lint check messages clean e2e screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(BIN)/pytest -q e2e
+
+screenshots: $(STAMP)
+	$(BIN)/antenna screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check src
