@@ -18,6 +18,7 @@ from antenna.allocations.states import AllocationState
 from antenna.core.errors import AntennaError
 from antenna.jobs.selectors import job_list
 from antenna.organizations.access import is_member
+from antenna.portal.burndown import allocation_burndowns
 from antenna.portal.pages import current_user, error_status, visible_or_404
 
 
@@ -40,6 +41,7 @@ def _detail(request: HttpRequest, allocation: Allocation, form: FinalReportForm,
         "can_submit_jobs": (allocation.state == AllocationState.ACTIVE
                             and is_member(user, allocation.organization)),
         "jobs": list(job_list(user=user, allocation=allocation.pk)[:20]),
+        "burndown": allocation_burndowns([allocation])[allocation.pk],
     }, status=status)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,9 +14,20 @@ from antenna.allocations.selectors import allocation_for_user
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import AntennaError, FactoryUnavailable
 from antenna.core.models import AuditEvent
+from antenna.factories.models import Factory
 from antenna.jobs.access import job_for_user
-from antenna.jobs.forms import JobForm
+from antenna.jobs.forms import JobForm, RecipeForm
 from antenna.jobs.models import Job
+from antenna.jobs.recipes import (
+    FLAVOUR_LABELS,
+    RECIPES,
+    Recipe,
+    RecipeValueError,
+    Target,
+    container_for,
+    flavour_of,
+    render_script,
+)
 from antenna.jobs.selectors import job_list
 from antenna.jobs.services import candidate_factories, job_cancel, job_cost_seconds, job_submit
 from antenna.jobs.states import JOB_MACHINE
@@ -126,3 +137,89 @@ def job_index(request: HttpRequest) -> HttpResponse:
         allocation = visible_or_404(allocation_for_user, user, int(allocation_pk))
         qs = qs.filter(allocation=allocation)
     return render(request, "jobs/list.html", {"jobs": list(qs[:200]), "allocation": allocation})
+
+
+def _target(factory: Factory) -> Target:
+    partitions = sorted(factory.partitions.all(), key=lambda p: (not p.is_default, p.name))
+    part = partitions[0] if partitions else None
+    return Target(flavour=flavour_of(factory, part.gpu_model if part else ""),
+                  gpus_per_node=part.gpus_per_node if part else 4)
+
+
+def _recipe_or_404(slug: str) -> Recipe:
+    recipe = RECIPES.get(slug)
+    if recipe is None:
+        raise Http404(_("No job template is called %(slug)s.") % {"slug": slug})
+    return recipe
+
+
+def _script(form: RecipeForm) -> tuple[str, Target | None]:
+    """The script the valid form describes; errors are added to the form."""
+    if not form.is_valid():
+        return "", None
+    target = _target(form.cleaned_data["factory"])
+    try:
+        script = render_script(form.recipe, form.recipe_values(),
+                               gpus=form.cleaned_data["gpus"], target=target)
+    except RecipeValueError as exc:
+        name = f"r_{exc.field_name}" if exc.field_name != "gpus" else "gpus"
+        form.add_error(name if name in form.fields else None, exc.message)
+        return "", None
+    return script, target
+
+
+def _recipe_defaults(recipe: Recipe, factories: list[Factory]) -> dict[str, object]:
+    """The template's fields as a first-time user sees them: its defaults, one GPU."""
+    return {"name": recipe.slug, "factory": factories[0].pk if factories else "", "gpus": 1,
+            "walltime_minutes": 30, **{f"r_{f.name}": f.default for f in recipe.fields}}
+
+
+@login_required
+def recipe_index(request: HttpRequest, allocation_pk: int) -> HttpResponse:
+    """Job templates for people who do not know Slurm."""
+    allocation = visible_or_404(allocation_for_user, current_user(request), allocation_pk)
+    return render(request, "jobs/recipes.html",
+                  {"allocation": allocation, "recipes": list(RECIPES.values())})
+
+
+@login_required
+def recipe_job(request: HttpRequest, allocation_pk: int, slug: str) -> HttpResponse:
+    """One template: its fields, the script it writes (previewed), and the submit button."""
+    user = current_user(request)
+    allocation = visible_or_404(allocation_for_user, user, allocation_pk)
+    recipe = _recipe_or_404(slug)
+    factories = candidate_factories(allocation)
+    data = request.POST if request.method == "POST" else _recipe_defaults(recipe, factories)
+    form = RecipeForm(data, recipe=recipe, factories=factories)
+    context: dict[str, object] = {"allocation": allocation, "recipe": recipe, "form": form}
+    script, target = _script(form)
+    context.update({"script": script, "target": target,
+                    "variant": FLAVOUR_LABELS[target.flavour] if target else ""})
+    if request.method != "POST":
+        return render(request, "jobs/recipe_form.html", context)
+    if not script:
+        return render(request, "jobs/recipe_form.html", context, status=400)
+    try:
+        job = job_submit(by=user, allocation=allocation, name=form.cleaned_data["name"],
+                         script=script, gpus=form.cleaned_data["gpus"],
+                         walltime_minutes=form.cleaned_data["walltime_minutes"],
+                         factory=form.cleaned_data["factory"],
+                         container_image=container_for(recipe, target) if target else "")
+    except AntennaError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "jobs/recipe_form.html", context,
+                      status=error_status(exc.status_code))
+    messages.success(request, _("Job submitted from the template: Antenna is placing it."))
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+def recipe_preview(request: HttpRequest, allocation_pk: int, slug: str) -> HttpResponse:
+    """htmx: the script the template writes with the fields as they are now."""
+    allocation = visible_or_404(allocation_for_user, current_user(request), allocation_pk)
+    recipe = _recipe_or_404(slug)
+    form = RecipeForm(request.GET, recipe=recipe, factories=candidate_factories(allocation))
+    script, target = _script(form)
+    return render(request, "jobs/_recipe_preview.html",
+                  {"form": form, "script": script, "target": target, "recipe": recipe,
+                   "variant": FLAVOUR_LABELS[target.flavour] if target else ""})

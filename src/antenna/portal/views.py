@@ -1,74 +1,124 @@
-"""Pages that belong to no single app: home with its dashboard, operator console, overview."""
+"""Pages that belong to no single app: home (first visit or dashboard), the intake triage,
+the operator console and the observers' overview."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
 from antenna.accounts.models import User
-from antenna.allocations.models import Allocation, hours
 from antenna.allocations.selectors import allocation_list
+from antenna.calls.models import Call
 from antenna.calls.modes import MODE_DEFAULTS, AccessMode
 from antenna.calls.selectors import call_list
 from antenna.core.models import AuditEvent
-from antenna.factories.models import FactoryKind
+from antenna.factories.models import Factory, FactoryKind
 from antenna.factories.selectors import factory_list
-from antenna.organizations.models import Organization
 from antenna.organizations.selectors import organizations_of_user
+from antenna.portal.burndown import allocation_burndowns
+from antenna.portal.forms import TriageForm
+from antenna.portal.next_steps import next_steps
 from antenna.portal.pages import current_user, require_operator, require_operator_or_observer
-from antenna.proposals.models import Proposal
+from antenna.portal.selectors import allocations_to_watch, factory_queues, recent_jobs_of
+from antenna.portal.selectors import overview as overview_counts
+from antenna.portal.triage import Recommendation, Route, recommend
 from antenna.proposals.selectors import decision_queue, proposal_list
-from antenna.proposals.states import ProposalState
 
 DASHBOARD_ROWS = 10
+CHARTED_ALLOCATIONS = 4
 
 
-def access_modes() -> list[dict[str, Any]]:
+def access_modes(open_calls: list[Call] | None = None) -> list[dict[str, Any]]:
     """The four access modes in plain words, each with its open calls."""
-    open_calls = list(call_list(open_only=True))
+    calls = open_calls if open_calls is not None else list(call_list(open_only=True))
     return [
         {
             "value": mode.value,
             "label": mode.label,
             "summary": MODE_DEFAULTS[mode.value].summary,
             "defaults": MODE_DEFAULTS[mode.value],
-            "calls": [c for c in open_calls if c.mode == mode.value],
+            "calls": [c for c in calls if c.mode == mode.value],
         }
         for mode in AccessMode
     ]
 
 
-def _dashboard(user: User) -> dict[str, Any]:
+def _dashboard(user: User, open_calls: list[Call]) -> dict[str, Any]:
     mine = {"organization__memberships__user": user}
+    organizations = list(organizations_of_user(user))
+    proposals = list(proposal_list(user=user).filter(**mine)[:DASHBOARD_ROWS])
+    allocations = list(allocation_list(user=user).filter(**mine)[:DASHBOARD_ROWS])
+    jobs = recent_jobs_of(user)
+    charted = allocations[:CHARTED_ALLOCATIONS]
+    burndowns = allocation_burndowns(charted)
     return {
-        "organizations": list(organizations_of_user(user)),
-        "proposals": list(proposal_list(user=user).filter(**mine)[:DASHBOARD_ROWS]),
-        "allocations": list(allocation_list(user=user).filter(**mine)[:DASHBOARD_ROWS]),
+        "organizations": organizations,
+        "proposals": proposals,
+        "allocations": [(a, burndowns.get(a.pk)) for a in allocations],
+        "jobs": jobs,
+        "steps": next_steps(organizations=organizations, proposals=proposals,
+                            allocations=allocations, jobs=jobs, open_calls=open_calls,
+                            today=timezone.localdate()),
     }
 
 
 def home(request: HttpRequest) -> HttpResponse:
     factories = list(factory_list())
+    open_calls = list(call_list(open_only=True))
     context: dict[str, Any] = {
         "factories": [f for f in factories if f.kind == FactoryKind.AI_FACTORY],
         "sandboxes": [f for f in factories if f.kind == FactoryKind.SANDBOX],
-        "modes": access_modes(),
+        "modes": access_modes(open_calls),
     }
     if request.user.is_authenticated:
-        context.update(_dashboard(current_user(request)))
+        context.update(_dashboard(current_user(request), open_calls))
+    else:
+        context["triage_form"] = TriageForm(auto_id="triage_%s")
     return render(request, "portal/home.html", context)
+
+
+def _route_context(rec: Recommendation, open_calls: list[Call],
+                   factories: list[Factory]) -> dict[str, Any]:
+    """Where the recommendation's button goes: the open call of its mode, pre-filled."""
+    call = next((c for c in open_calls if c.mode == rec.mode), None) if rec.mode else None
+    url = reverse("proposals:create", args=[call.pk]) if call else ""
+    sandbox = next((f for f in factories if f.kind == FactoryKind.SANDBOX), None)
+    if rec.route == Route.SANDBOX and call and sandbox:
+        url += f"?factory={sandbox.pk}"
+    return {"recommendation": rec, "call": call, "apply_url": url, "sandbox": sandbox,
+            "calls_url": reverse("calls:list")}
+
+
+def triage(request: HttpRequest) -> HttpResponse:
+    """Four questions, one recommended route with its reason and the button to apply."""
+    form = TriageForm(request.GET or None, auto_id="triage_%s")
+    context: dict[str, Any] = {"triage_form": form}
+    if form.is_bound and form.is_valid():
+        context.update(_route_context(recommend(form.answers()),
+                                      list(call_list(open_only=True)), list(factory_list())))
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx answers: the fragment carries the errors itself.
+        return render(request, "portal/_triage_result.html", context)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "portal/triage.html", context, status=status)
 
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    """Operators: proposals waiting for a decision (late first), the latest audit events."""
+    """Operators: decisions waiting (late first), factories and their queues, allocations to
+    watch (ending soon, under-used), the latest audit events."""
     require_operator(current_user(request))
+    queues, unplaced = factory_queues()
     return render(request, "portal/console.html", {
         "queue": list(decision_queue()),
+        "factory_queues": queues,
+        "unplaced": unplaced,
+        "watch": allocations_to_watch(),
         "events": list(AuditEvent.objects.select_related("actor").order_by("-created_at",
                                                                              "-id")[:20]),
     })
@@ -76,19 +126,7 @@ def console(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """Operators and observers: read-only counts across the antenna."""
+    """Operators and observers (the ministry): read-only counts across the antenna."""
     require_operator_or_observer(current_user(request))
-    per_state = dict(
-        Proposal.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n")
-    )
-    totals = Allocation.objects.aggregate(granted=Sum("granted_gpu_seconds"),
-                                          used=Sum("used_gpu_seconds"), n=Count("id"))
-    return render(request, "portal/overview.html", {
-        "organization_count": Organization.objects.count(),
-        "proposal_states": [(state.label, per_state.get(state.value, 0))
-                            for state in ProposalState],
-        "proposal_count": sum(per_state.values()),
-        "allocation_count": totals["n"] or 0,
-        "gpu_hours_granted": hours(totals["granted"] or 0),
-        "gpu_hours_used": hours(totals["used"] or 0),
-    })
+    counts = overview_counts()
+    return render(request, "portal/overview.html", {"o": counts, "chart": counts.chart()})

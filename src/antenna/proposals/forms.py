@@ -204,3 +204,31 @@ class ReviewForm(forms.Form):
 
     def scores(self) -> dict[str, int]:
         return {name: self.cleaned_data[f"criterion_{name}"] for name in self.criteria}
+
+
+class EstimatorForm(forms.Form):
+    """Inputs of the GPU-hour estimator (proposals.estimator)."""
+
+    prefix = "est"
+    parameters_billion = forms.DecimalField(
+        label=_("Model size (billions of parameters)"), min_value=Decimal("0.001"),
+        max_value=Decimal(10_000), initial=Decimal(7), decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    tokens_billion = forms.DecimalField(
+        label=_("Tokens per epoch (billions)"), min_value=Decimal("0.000001"),
+        max_value=Decimal(1_000_000), initial=Decimal(1), decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("About 0.75 words per token in English: 1 billion tokens ≈ 750 million "
+                    "words."),
+    )
+    epochs = forms.IntegerField(label=_("Epochs"), min_value=1, max_value=1000, initial=1)
+    method = forms.ChoiceField(label=_("What you run"), choices=(), initial="train")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from antenna.proposals.estimator import Method
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["method"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = Method.choices

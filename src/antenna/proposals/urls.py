@@ -17,4 +17,5 @@ urlpatterns = [
     path("proposals/<int:pk>/decide/", views.proposal_decide_view, name="decide"),
     path("proposals/<int:pk>/review/", views.proposal_review_view, name="review"),
     path("reviews/", views.reviewer_queue, name="review_queue"),
+    path("proposals/estimate/", views.proposal_estimate, name="estimate"),
 ]

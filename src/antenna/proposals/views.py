@@ -3,6 +3,7 @@ the reviewer's queue and review form."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -25,10 +26,12 @@ from antenna.organizations.selectors import organizations_of_user
 from antenna.portal.pages import current_user, error_status, require_operator, visible_or_404
 from antenna.proposals.access import proposal_for_user
 from antenna.proposals.eligibility import eligibility_problems
+from antenna.proposals.estimator import DEFAULT_MARGIN, GPU_PROFILES, GpuProfile, estimate
 from antenna.proposals.forms import (
     AssessForm,
     AssignForm,
     DecideForm,
+    EstimatorForm,
     ProposalForm,
     ReviewForm,
     WithdrawForm,
@@ -96,10 +99,13 @@ def proposal_new(request: HttpRequest, call_pk: int) -> HttpResponse:
     organizations = organizations_of_user(user)
     if not organizations.exists():
         return render(request, "proposals/form.html", {"call": call, "form": None})
+    initial: dict[str, Any] = {"duration_months": call.allowed_durations[0]
+                               if call.allowed_durations else None}
+    factory_pk = request.GET.get("factory", "")
+    if factory_pk.isdigit() and any(f.pk == int(factory_pk) for f in call.factories.all()):
+        initial["factory"] = factory_pk
     form = ProposalForm(request.POST or None, request.FILES or None, call=call,
-                        organizations=organizations,
-                        initial={"duration_months": call.allowed_durations[0]
-                                 if call.allowed_durations else None})
+                        organizations=organizations, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -116,7 +122,8 @@ def proposal_new(request: HttpRequest, call_pk: int) -> HttpResponse:
                 return redirect("proposals:detail", pk=proposal.pk)
         else:
             status = 400
-    return render(request, "proposals/form.html", {"call": call, "form": form}, status=status)
+    return render(request, "proposals/form.html",
+                  {"call": call, "form": form, **_estimator_context(call)}, status=status)
 
 
 @login_required
@@ -145,7 +152,8 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             status = 400
     return render(request, "proposals/form.html",
-                  {"call": proposal.call, "form": form, "proposal": proposal}, status=status)
+                  {"call": proposal.call, "form": form, "proposal": proposal,
+                   **_estimator_context(proposal.call)}, status=status)
 
 
 def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200,
@@ -354,3 +362,46 @@ def proposal_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "proposals/review_form.html",
                   {"proposal": proposal, "assignment": assignment, "form": form},
                   status=status)
+
+
+def _estimator_context(call: Any) -> dict[str, Any]:
+    return {"estimator_form": EstimatorForm(), "estimator_call": call.pk}
+
+
+def _profiles_of(factories: list[Factory]) -> list[tuple[Factory, GpuProfile]]:
+    """Each factory with the GPU its default partition bills."""
+    out = []
+    for factory in factories:
+        parts = sorted(factory.partitions.all(), key=lambda p: (not p.is_default, p.name))
+        profile = GPU_PROFILES.get(parts[0].gpu_model.lower()) if parts else None
+        if profile is not None:
+            out.append((factory, profile))
+    return out
+
+
+def proposal_estimate(request: HttpRequest) -> HttpResponse:
+    """htmx: GPU-hours to train or run a model, per factory of the call (or every factory)."""
+    form = EstimatorForm(request.GET or None)
+    call_pk = request.GET.get("call", "")
+    factories: list[Factory] = []
+    if call_pk.isdigit():
+        try:
+            factories = list(call_get(int(call_pk)).factories.prefetch_related("partitions"))
+        except NotFound:
+            factories = []
+    if not factories:
+        factories = list(Factory.objects.prefetch_related("partitions"))
+    context: dict[str, Any] = {"form": form, "margin": int(DEFAULT_MARGIN * 100)}
+    if form.is_valid():
+        data = form.cleaned_data
+        pairs = _profiles_of(factories)
+        results = estimate(parameters=float(data["parameters_billion"]) * 1e9,
+                           tokens=float(data["tokens_billion"]) * 1e9, method=data["method"],
+                           epochs=data["epochs"], profiles=[p for _f, p in pairs])
+        context["rows"] = [
+            {"factory": f, "estimate": e,
+             "units": (e.gpu_hours * f.units_per_gpu_hour).quantize(Decimal(1))}
+            for (f, _p), e in zip(pairs, results, strict=True)
+        ]
+        context["flops"] = results[0].flops if results else None
+    return render(request, "proposals/_estimate.html", context)

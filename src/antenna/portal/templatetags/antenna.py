@@ -51,3 +51,40 @@ def deadline(due_at: dt.datetime | None) -> dict[str, Any]:
         text = ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
     label = _("%(t)s late") % {"t": text} if late else _("%(t)s left") % {"t": text}
     return {"due_at": due_at, "late": late, "label": label}
+
+
+@register.inclusion_tag("portal/proposal_steps.html")
+def proposal_steps(proposal: Any) -> dict[str, Any]:
+    """A proposal's way from draft to decision, as steps done, current and to come."""
+    from antenna.calls.modes import ReviewProcess
+    from antenna.proposals.states import ProposalState as S
+
+    process = proposal.call.review_process
+    steps: list[tuple[str, str]] = [(S.DRAFT, _("Draft")), (S.SUBMITTED, _("Submitted"))]
+    if process != ReviewProcess.AUTOMATIC:
+        steps.append((S.TECHNICAL_REVIEW, _("Technical review")))
+    if process == ReviewProcess.PEER:
+        steps.append((S.PEER_REVIEW, _("Peer review")))
+    final = {S.ACCEPTED: _("Accepted"), S.REJECTED: _("Rejected"), S.WITHDRAWN: _("Withdrawn")}
+    steps.append(("decision", str(final.get(proposal.state, _("Decision")))))
+    names = [name for name, _label in steps]
+    current = names.index(proposal.state) if proposal.state in names else len(names) - 1
+    terminal = proposal.state in final
+    out = []
+    for n, (_name, label) in enumerate(steps):
+        status = "done" if n < current or (terminal and n == current) else (
+            "current" if n == current else "todo")
+        out.append({"label": label, "status": status})
+    return {"steps": out, "outcome": proposal.state if terminal else ""}
+
+
+@register.inclusion_tag("portal/_burndown.html")
+def burndown_chart(allocation: Allocation, burndown: Any) -> dict[str, Any]:
+    """An allocation's burn-down chart (Chart.js) with the same numbers in a table."""
+    from antenna.allocations.models import hours
+
+    rows = [{"day": p.day, "granted": hours(p.granted), "reserved": hours(p.reserved),
+             "used": hours(p.used), "remaining": hours(p.remaining)}
+            for p in burndown.changes]
+    return {"allocation": allocation, "chart": burndown.chart(), "rows": rows,
+            "canvas_id": f"burndown-{allocation.pk}", "data_id": f"burndown-{allocation.pk}-data"}

@@ -24,3 +24,18 @@
     document.querySelectorAll(".calculator").forEach(setup);
   });
 })();
+
+/* "Use" buttons of the GPU-hour estimator: copy the estimate (and its reasoning) into the form. */
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest ? event.target.closest("[data-fill]") : null;
+  if (!button) { return; }
+  var target = document.getElementById(button.dataset.fill);
+  if (!target) { return; }
+  target.value = button.dataset.value;
+  var justify = button.dataset.justify && document.getElementById(button.dataset.justify);
+  if (justify && button.dataset.text && justify.value.indexOf(button.dataset.text) === -1) {
+    justify.value = (justify.value ? justify.value + "\n" : "") + button.dataset.text;
+  }
+  target.focus();
+});
