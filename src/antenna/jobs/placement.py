@@ -41,6 +41,12 @@ class FactoryView:
     queued_gpu_seconds: float
     running_gpu_seconds_left: float
     partitions: tuple[PartitionView, ...]
+    # Optional detail, when the caller knows it: (gpus, seconds left by the requested
+    # walltime) of each running job, and (gpus, requested walltime in seconds) of the jobs
+    # waiting in the factory's queue, in queue order (the first QUEUE_DEPTH are enough).
+    # Only used when the job cannot start at once.
+    running_jobs: tuple[tuple[int, float], ...] = ()
+    queued_jobs: tuple[tuple[int, float], ...] = ()
 
     @property
     def free_gpus(self) -> int:
@@ -64,14 +70,87 @@ class Placement:
     expected_start_seconds: float
 
 
+# How many queued jobs the detailed estimate places one by one (like Slurm's backfill depth,
+# bf_max_job_test); the work of the rest is spread over the factory's GPUs.
+QUEUE_DEPTH = 32
+
+
 def expected_start_seconds(factory: FactoryView, job: JobRequest) -> float:
-    """Seconds until the job could start: 0 if the GPUs are free and nobody waits, else the
-    factory's backlog (GPU-seconds queued plus those still to run) spread over its GPUs."""
-    if factory.total_gpus <= 0:
+    """Seconds until the job could start: 0 if the GPUs are free and nobody waits. With the
+    running and queued jobs known, an estimate like Slurm's own (`_backfill_start`); without
+    them, the factory's backlog (GPU-seconds queued plus those still to run) spread over its
+    GPUs."""
+    if factory.total_gpus <= 0 or job.gpus > factory.total_gpus:
         return float("inf")
-    if factory.free_gpus >= job.gpus and factory.queued_gpu_seconds <= 0:
+    waiting = factory.queued_gpu_seconds > 0 or bool(factory.queued_jobs)
+    if factory.free_gpus >= job.gpus and not waiting:
         return 0.0
+    if factory.running_jobs or factory.queued_jobs:
+        return _backfill_start(factory, job)
     return (factory.queued_gpu_seconds + factory.running_gpu_seconds_left) / factory.total_gpus
+
+
+def _backfill_start(factory: FactoryView, job: JobRequest) -> float:
+    """When the job would start if appended to the factory's queue, scheduled by EASY
+    backfilling on the requested walltimes: a profile of free GPUs over time is built from
+    the running jobs' ends; the head of the queue gets its reservation; if the job fits now
+    without delaying it, it starts now (backfill); else every queued job, in order, takes the
+    earliest slot that fits it (what Slurm reports as expected start times) and so does the
+    job. Queued work not placed one by one (past QUEUE_DEPTH, or not listed by the caller)
+    only adds its GPU-seconds spread over all GPUs."""
+    times = [0.0]
+    free = [factory.free_gpus]
+    for gpus, left in sorted(factory.running_jobs, key=lambda item: item[1]):
+        if left <= times[-1]:
+            free[-1] += gpus
+        else:
+            times.append(left)
+            free.append(free[-1] + gpus)
+    if free[-1] < factory.total_gpus:  # GPUs busy with jobs the caller did not list
+        times.append(max(times[-1], factory.running_gpu_seconds_left / factory.total_gpus))
+        free.append(factory.total_gpus)
+    duration = float(job.expected_runtime_seconds or job.walltime_minutes * 60)
+    queue = factory.queued_jobs
+    for position, (gpus, seconds) in enumerate(queue[:QUEUE_DEPTH]):
+        gpus = min(gpus, factory.total_gpus)
+        _reserve(times, free, _earliest(times, free, gpus, seconds), gpus, seconds)
+        if position == 0 and _earliest(times, free, job.gpus, duration) == 0:
+            return 0.0  # backfills now without delaying the head's reservation
+    listed = sum(gpus * seconds for gpus, seconds in queue[:QUEUE_DEPTH])
+    rest = max(0.0, factory.queued_gpu_seconds - listed)  # jobs past the depth, or unlisted
+    return times[_earliest(times, free, job.gpus, duration)] + rest / factory.total_gpus
+
+
+def _earliest(times: list[float], free: list[int], gpus: int, seconds: float) -> int:
+    """Index of the first breakpoint from which `gpus` stay free for `seconds`."""
+    count = len(times)
+    i = 0
+    while i < count:
+        if free[i] < gpus:
+            i += 1
+            continue
+        end = times[i] + seconds
+        k = i + 1
+        while k < count and times[k] < end and free[k] >= gpus:
+            k += 1
+        if k == count or times[k] >= end:
+            return i
+        i = k + 1
+    return count - 1  # unreachable when gpus <= the factory's GPUs: the last step frees all
+
+
+def _reserve(times: list[float], free: list[int], start: int, gpus: int,
+             seconds: float) -> None:
+    """Take `gpus` from the profile from breakpoint `start` for `seconds`."""
+    end = times[start] + seconds
+    k = start
+    count = len(times)
+    while k < count and times[k] < end:
+        free[k] -= gpus
+        k += 1
+    if k == count or times[k] > end:
+        times.insert(k, end)
+        free.insert(k, free[k - 1] + gpus)
 
 
 def rank_factories(
@@ -82,7 +161,7 @@ def rank_factories(
     """Every factory that can run `job`, best first. `usage[factory][organization]` is recent
     GPU-seconds, for the fair-share tie-break."""
     usage = usage or {}
-    ranked: list[tuple[float, float, str, Placement]] = []
+    ranked: list[tuple[float, float, int, str, Placement]] = []
     for factory in factories:
         if not factory.available:
             continue
@@ -98,10 +177,10 @@ def rank_factories(
             continue
         start = expected_start_seconds(factory, job)
         share = usage.get(factory.name, {}).get(job.organization, 0.0)
-        ranked.append((start, share, factory.name,
+        ranked.append((start, share, -factory.free_gpus, factory.name,
                        Placement(factory.name, partition.name, start)))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
-    return [item[3] for item in ranked]
+    ranked.sort(key=lambda item: (item[0], item[1], item[2], item[3]))
+    return [item[4] for item in ranked]
 
 
 def place(job: JobRequest, factories: Sequence[FactoryView],
