@@ -91,30 +91,41 @@ def factory_queues() -> tuple[list[FactoryQueue], int]:
     return list(by_factory.values()), unplaced
 
 
-def allocations_to_watch(today: dt.date | None = None) -> dict[str, list[Allocation]]:
-    """Active allocations ending within 30 days, and those under-used after half their time."""
+# The console lists at most this many rows per section (late or soonest first) and says how
+# many more there are: with thousands of rows the page stays fast and readable.
+CONSOLE_LIMIT = 50
+
+
+def allocations_to_watch(today: dt.date | None = None,
+                         limit: int = CONSOLE_LIMIT) -> dict[str, Any]:
+    """Active allocations ending within 30 days, and those under-used after half their time:
+    the first `limit` of each (soonest end first) and how many there are in all."""
     today = today or timezone.localdate()
     # Decide on the few columns the rules need, then load (with their organisation, factory
     # and proposal) only the allocations shown: loading every active allocation took seconds
     # with ten thousand of them (docs/benchmarks-api.md). Two queries whatever the rows.
     soon = today + dt.timedelta(days=NEARING_END_DAYS)
-    ending_ids, under_ids = set(), set()
+    ending: list[tuple[dt.date, int]] = []
+    under: list[tuple[dt.date, int]] = []
     for pk, starts_on, ends_on, granted, used in Allocation.objects.filter(
             state=AllocationState.ACTIVE).values_list(
             "pk", "starts_on", "ends_on", "granted_gpu_seconds", "used_gpu_seconds"):
         if ends_on <= soon:
-            ending_ids.add(pk)
+            ending.append((ends_on, pk))
         total = (ends_on - starts_on).days or 1
         if 2 * min(max((today - starts_on).days, 0), total) >= total and is_under_used(
                 Allocation(pk=pk, state=AllocationState.ACTIVE, starts_on=starts_on,
                            ends_on=ends_on, granted_gpu_seconds=granted,
                            used_gpu_seconds=used), today):
-            under_ids.add(pk)
-    shown = list(Allocation.objects.filter(pk__in=ending_ids | under_ids)
-                 .select_related("organization", "factory", "proposal")
-                 .order_by("ends_on", "id")) if ending_ids or under_ids else []
-    return {"ending": [a for a in shown if a.pk in ending_ids],
-            "under_used": [a for a in shown if a.pk in under_ids]}
+            under.append((ends_on, pk))
+    ending_ids = [pk for _, pk in sorted(ending)[:limit]]
+    under_ids = [pk for _, pk in sorted(under)[:limit]]
+    wanted = set(ending_ids) | set(under_ids)
+    shown = {a.pk: a for a in Allocation.objects.filter(pk__in=wanted)
+             .select_related("organization", "factory", "proposal")} if wanted else {}
+    return {"ending": [shown[pk] for pk in ending_ids],
+            "under_used": [shown[pk] for pk in under_ids],
+            "ending_total": len(ending), "under_used_total": len(under)}
 
 
 @dataclass

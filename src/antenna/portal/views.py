@@ -24,7 +24,12 @@ from antenna.portal.burndown import allocation_burndowns
 from antenna.portal.forms import TriageForm
 from antenna.portal.next_steps import next_steps
 from antenna.portal.pages import current_user, require_operator, require_operator_or_observer
-from antenna.portal.selectors import allocations_to_watch, factory_queues, recent_jobs_of
+from antenna.portal.selectors import (
+    CONSOLE_LIMIT,
+    allocations_to_watch,
+    factory_queues,
+    recent_jobs_of,
+)
 from antenna.portal.selectors import overview as overview_counts
 from antenna.portal.triage import Recommendation, Route, recommend
 from antenna.proposals.selectors import decision_queue, proposal_list
@@ -114,8 +119,11 @@ def console(request: HttpRequest) -> HttpResponse:
     watch (ending soon, under-used), the latest audit events."""
     require_operator(current_user(request))
     queues, unplaced = factory_queues()
+    waiting = decision_queue()
+    queue = list(waiting[:CONSOLE_LIMIT])
     return render(request, "portal/console.html", {
-        "queue": list(decision_queue()),
+        "queue": queue,
+        "queue_total": waiting.count() if len(queue) == CONSOLE_LIMIT else len(queue),
         "factory_queues": queues,
         "unplaced": unplaced,
         "watch": allocations_to_watch(),

@@ -83,17 +83,21 @@ def test_seed_ledger_balances_and_totals(seeded):
     assert totals["r"] == active["r"] and totals["u"] == charged["u"]
     # the awarded hours are what the decisions and proposals say
     for a in Allocation.objects.select_related("proposal__decision")[:10]:
+        assert a.proposal is not None
         assert a.granted_gpu_seconds == a.proposal.decision.gpu_hours * SECONDS_PER_HOUR
         assert a.proposal.requested_gpu_hours * SECONDS_PER_HOUR == a.granted_gpu_seconds
         assert a.state == "active" and a.starts_on <= a.ends_on
 
 
 def test_seeded_jobs_are_listed_only_to_members(seeded):
-    member = Membership.objects.filter(organization_id=seeded.big_organization_id,
-                                       role="member").select_related("user").first().user
+    membership = Membership.objects.filter(organization_id=seeded.big_organization_id,
+                                           role="member").select_related("user").first()
+    assert membership is not None
+    member = membership.user
     mine = set(job_list(user=member).values_list("allocation__organization_id", flat=True))
     assert mine == {seeded.big_organization_id}
     other = Allocation.objects.exclude(organization_id=seeded.big_organization_id).first()
+    assert other is not None
     assert not job_list(user=member, allocation=other.pk).exists()
     own = seeded.big_allocation_ids[0]
     assert job_list(user=member, allocation=own).count() == Job.objects.filter(
