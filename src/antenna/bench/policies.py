@@ -65,7 +65,8 @@ class AntennaPolicy:
             waiting = tuple((gpus[j], requested[j]) for j in queue)
         return FactoryView(factory.spec.name, True, factory.capacity, busy, max(0.0, queued),
                            max(0.0, left), self.partitions[factory.index],
-                           running_jobs=running, queued_jobs=waiting)
+                           running_jobs=running, queued_jobs=waiting,
+                           queued_count=len(factory.queue))
 
     def choose(self, job: int, now: float, sim: Simulation) -> int:
         w = sim.workload

@@ -3,9 +3,16 @@
 It sees only plain data (no ORM), so the benchmark simulator (bench/) imports and calls it
 as is. Steps: keep the factories that can run the job (online, offered, a partition with
 the GPU model, enough GPUs per job and a long enough walltime limit); estimate when the job
-would start on each from what is queued and running there; choose the soonest, breaking ties
-by fair share (the factory where this organisation has used least lately), then by name.
-The caller fails over to the next choice when a factory errors.
+would start on each from what is queued and running there. Where it can start at once, the
+job takes the factory that keeps the largest idle block of GPUs (anywhere) intact, so a
+later large job still finds room. Where it must queue everywhere, each factory costs the
+expected start plus the delay the job imposes on the jobs queued there after it: its
+GPU-seconds spread over the factory's GPUs, times how crowded the queue is, weighted by
+how small the factory is. Long, wide jobs so queue on the large factories and keep the
+small ones free for short jobs (size-interval assignment, which lowers bounded slowdown
+far more than least-work-left). Ties go to fair share (the factory where this
+organisation has used least lately), then to the most free GPUs, then to the name. The
+caller fails over to the next choice when a factory errors.
 """
 
 from __future__ import annotations
@@ -47,10 +54,23 @@ class FactoryView:
     # Only used when the job cannot start at once.
     running_jobs: tuple[tuple[int, float], ...] = ()
     queued_jobs: tuple[tuple[int, float], ...] = ()
+    # How many jobs wait in the factory's queue in all (None: len(queued_jobs)).
+    queued_count: int | None = None
 
     @property
     def free_gpus(self) -> int:
         return max(0, self.total_gpus - self.busy_gpus)
+
+    @property
+    def waiting_jobs(self) -> int:
+        """Jobs waiting in the factory's queue (at least 1 when queued work is known)."""
+        count = len(self.queued_jobs) if self.queued_count is None else self.queued_count
+        return max(count, 1 if self.queued_gpu_seconds > 0 else 0)
+
+    @property
+    def idle_gpus(self) -> int:
+        """GPUs a new job could take at once: the free ones when nobody waits, else 0."""
+        return 0 if self.waiting_jobs else self.free_gpus
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,9 @@ class Placement:
 # How many queued jobs the detailed estimate places one by one (like Slurm's backfill depth,
 # bf_max_job_test); the work of the rest is spread over the factory's GPUs.
 QUEUE_DEPTH = 32
+# Weight of the delay a queued job imposes on the jobs after it (see `queue_cost`): chosen
+# once on all the benchmark traces together (docs/benchmarks.md), not per trace.
+QUEUE_DELAY_WEIGHT = 4.0
 
 
 def expected_start_seconds(factory: FactoryView, job: JobRequest) -> float:
@@ -153,18 +176,38 @@ def _reserve(times: list[float], free: list[int], start: int, gpus: int,
         free.insert(k, free[k - 1] + gpus)
 
 
+def weighted_delay(factory: FactoryView, job: JobRequest, largest: int) -> float:
+    """The delay the job imposes on each job queued after it at a factory: its GPU-seconds
+    spread over the factory's GPUs, times how much smaller the factory is than the largest
+    one (`largest` / its GPUs: small factories are where short jobs should still find
+    room)."""
+    duration = float(job.expected_runtime_seconds or job.walltime_minutes * 60)
+    return job.gpus * duration / factory.total_gpus * largest / factory.total_gpus
+
+
+def queue_cost(factory: FactoryView, job: JobRequest, start: float, largest: int) -> float:
+    """The cost of queueing the job at a factory where it cannot start at once: its expected
+    start plus QUEUE_DELAY_WEIGHT x its `weighted_delay` x (1 + the jobs already waiting
+    there: a long queue means more jobs will pile up behind it)."""
+    crowding = 1 + factory.waiting_jobs
+    return start + QUEUE_DELAY_WEIGHT * weighted_delay(factory, job, largest) * crowding
+
+
 def rank_factories(
     job: JobRequest,
     factories: Sequence[FactoryView],
     usage: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[Placement]:
-    """Every factory that can run `job`, best first. `usage[factory][organization]` is recent
-    GPU-seconds, for the fair-share tie-break."""
+    """Every factory that can run `job`, best first: first those where it starts at once
+    (the one that keeps the largest idle block of GPUs first), then the others by
+    `queue_cost`. `usage[factory][organization]` is recent GPU-seconds, for the fair-share
+    tie-break."""
     usage = usage or {}
-    ranked: list[tuple[float, float, int, str, Placement]] = []
-    for factory in factories:
-        if not factory.available:
-            continue
+    online = [f for f in factories if f.available and f.total_gpus > 0]
+    largest = max((f.total_gpus for f in online), default=1)
+    idle = {f.name: f.idle_gpus for f in online}
+    ranked: list[tuple[tuple[float, ...], str, Placement]] = []
+    for factory in online:
         if job.allowed_factories is not None and factory.name not in job.allowed_factories:
             continue
         partition = next(
@@ -177,10 +220,19 @@ def rank_factories(
             continue
         start = expected_start_seconds(factory, job)
         share = usage.get(factory.name, {}).get(job.organization, 0.0)
-        ranked.append((start, share, -factory.free_gpus, factory.name,
-                       Placement(factory.name, partition.name, start)))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2], item[3]))
-    return [item[4] for item in ranked]
+        if start == 0:
+            # Starts at once: keep the largest idle block of GPUs anywhere for a later wide
+            # job; then the smaller queueing cost (long, wide jobs to the large factories).
+            kept = max((gpus - job.gpus if name == factory.name else gpus)
+                       for name, gpus in idle.items())
+            key: tuple[float, ...] = (0, -kept, weighted_delay(factory, job, largest),
+                                      share, -factory.free_gpus)
+        else:
+            key = (1, queue_cost(factory, job, start, largest), 0.0, share,
+                   -factory.free_gpus)
+        ranked.append((key, factory.name, Placement(factory.name, partition.name, start)))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in ranked]
 
 
 def place(job: JobRequest, factories: Sequence[FactoryView],

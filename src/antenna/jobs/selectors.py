@@ -12,7 +12,7 @@ from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
-from antenna.jobs.placement import FactoryView, PartitionView
+from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
 from antenna.jobs.states import ACTIVE_STATES, JobState
 
 
@@ -40,21 +40,32 @@ def job_list(*, user: User, allocation: int | None = None, state: str | None = N
 
 
 def factory_views(factories: list[Factory]) -> list[FactoryView]:
-    """Capacity, GPUs busy and backlog of each factory, from the jobs Antenna sent there."""
+    """Capacity, GPUs busy and backlog of each factory, from the jobs Antenna sent there,
+    with the running jobs (GPUs, seconds left by the walltime), the first QUEUE_DEPTH queued
+    ones in submission order (GPUs, walltime in seconds) and how many are queued."""
     now = timezone.now()
     busy: dict[int, int] = defaultdict(int)
     queued: dict[int, float] = defaultdict(float)
     running_left: dict[int, float] = defaultdict(float)
+    running: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    waiting: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    count: dict[int, int] = defaultdict(int)
     rows = Job.objects.filter(
         factory__in=factories, state__in=[JobState.SUBMITTED, JobState.RUNNING]
-    ).values_list("factory_id", "state", "gpus", "walltime_minutes", "started_at")
+    ).order_by("submitted_at", "created_at", "pk").values_list(
+        "factory_id", "state", "gpus", "walltime_minutes", "started_at")
     for factory_id, state, gpus, walltime, started in rows:
         if state == JobState.RUNNING:
             busy[factory_id] += gpus
             elapsed = (now - started).total_seconds() if started else 0.0
-            running_left[factory_id] += gpus * max(0.0, walltime * 60 - elapsed)
+            left = max(0.0, walltime * 60 - elapsed)
+            running_left[factory_id] += gpus * left
+            running[factory_id].append((gpus, left))
         else:
             queued[factory_id] += gpus * walltime * 60
+            count[factory_id] += 1
+            if len(waiting[factory_id]) < QUEUE_DEPTH:
+                waiting[factory_id].append((gpus, walltime * 60.0))
     views = []
     for f in factories:
         parts = list(f.partitions.all())
@@ -68,6 +79,8 @@ def factory_views(factories: list[Factory]) -> list[FactoryView]:
             partitions=tuple(PartitionView(p.name, p.gpu_model, p.gpus_per_node,
                                            p.max_nodes_per_job, p.max_walltime_minutes)
                              for p in parts),
+            running_jobs=tuple(running[f.pk]), queued_jobs=tuple(waiting[f.pk]),
+            queued_count=count[f.pk],
         ))
     return views
 

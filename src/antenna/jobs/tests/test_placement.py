@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from antenna.jobs.placement import FactoryView, JobRequest, PartitionView, place, rank_factories
+from antenna.jobs.placement import (
+    QUEUE_DELAY_WEIGHT,
+    FactoryView,
+    JobRequest,
+    PartitionView,
+    place,
+    queue_cost,
+    rank_factories,
+)
 
 GH200 = PartitionView("booster", "gh200", 4, 16, 1440)
 MI250 = PartitionView("standard-g", "mi250x", 8, 1024, 2880)
@@ -56,3 +64,47 @@ def test_fair_share_breaks_ties_then_name():
     usage = {"a": {"org1": 5000.0}, "b": {"org1": 10.0}}
     assert chosen(JobRequest(1, 60, "org1"), factories, usage) == "b"
     assert chosen(JobRequest(1, 60, "org2"), factories, usage) == "a"
+
+
+def test_starting_at_once_keeps_the_largest_idle_block():
+    factories = [view("big", total=64), view("small", total=16)]
+    # Either starts it now: the small one takes it, the 64-GPU block stays whole.
+    assert chosen(JobRequest(4, 60, "x"), factories) == "small"
+    assert chosen(JobRequest(16, 60, "x"), factories) == "small"
+    assert chosen(JobRequest(32, 60, "x"), factories) == "big"  # only big fits
+    # A factory with a queue offers no idle block: the job starts at once on the other.
+    queued = [view("big", total=64), view("small", total=16, queued=3600.0)]
+    assert chosen(JobRequest(4, 60, "x"), queued) == "big"
+
+
+def test_queueing_long_jobs_go_to_the_large_factory_short_ones_to_the_soonest():
+    factories = [view("big", total=64, busy=64, left=64 * 3600.0),
+                 view("small", total=16, busy=16, left=16 * 3000.0)]
+    # The small factory would start either job 600 s sooner, but a 10-hour job queued there
+    # would hold up every short job queued after it: it queues on the large one.
+    assert chosen(JobRequest(1, 600, "x"), factories) == "big"
+    assert chosen(JobRequest(1, 1, "x"), factories) == "small"
+    ranked = rank_factories(JobRequest(1, 600, "x"), factories)
+    assert [p.expected_start_seconds for p in ranked] == [3600.0, 3000.0]
+
+
+def test_a_crowded_queue_costs_more():
+    def factories(count):
+        return [FactoryView("a", True, 64, 64, 0.0, 64 * 3000.0, (GH200,), queued_count=count),
+                FactoryView("b", True, 64, 64, 0.0, 64 * 3300.0, (GH200,))]
+    job = JobRequest(4, 60, "x")
+    assert chosen(job, factories(0)) == "a"  # sooner, same size, nobody waiting
+    assert chosen(job, factories(50)) == "b"  # 50 jobs would queue behind it on "a"
+    assert queue_cost(factories(50)[0], job, 3000.0, 64) == 3000.0 + (
+        QUEUE_DELAY_WEIGHT * 4 * 3600 / 64 * 51)
+
+
+def test_waiting_jobs_and_idle_gpus():
+    assert view("a", queued=10.0).waiting_jobs == 1  # queued work, no list: at least one
+    listed = FactoryView("a", True, 64, 10, 0.0, 0.0, (GH200,),
+                         queued_jobs=((1, 60.0), (2, 60.0)))
+    assert listed.waiting_jobs == 2
+    assert listed.idle_gpus == 0
+    counted = FactoryView("a", True, 64, 10, 0.0, 0.0, (GH200,), queued_count=7)
+    assert counted.waiting_jobs == 7
+    assert view("a", busy=10).idle_gpus == 54
