@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install lint check messages clean e2e screenshots
+.PHONY: demo test install lint check messages clean e2e screenshots bench bench-smoke
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,21 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-bench-*
+	@touch $(BENCH_STAMP)
+
+# Benchmarks (bench/, figures in docs/benchmarks.md): placement on real traces, API under
+# load and scale on PostgreSQL. About 30 minutes on 2 cores; `make bench-smoke` is a quick run.
+bench: $(BENCH_STAMP)
+	bash bench/run_all.sh
+
+bench-smoke: $(BENCH_STAMP)
+	bash bench/run_all.sh --smoke
 
 e2e: $(STAMP)
 	$(BIN)/pytest -q e2e
