@@ -1,0 +1,362 @@
+"""Gateway overhead on real Slurm (issue #5, docs/benchmarks-gateway.md).
+
+    python bench/gateway/run.py [--smoke] [--jobs N] [--clients C] [--worker-interval S]
+
+Needs the two loopback Slurm clusters (`bash deploy/slurm/ci.sh`; it only checks they answer).
+Starts a throw-away PostgreSQL (scripts/postgres.sh), gunicorn and `antenna worker` on
+127.0.0.1, registers `jupiter` and `lumi` as slurmrest factories with one Playground
+allocation each, then, in the same run:
+
+  direct   the batch POSTed to slurmrestd (`/slurm/v0.0.38/job/submit`, the token), C clients,
+           job i to cluster i % 2; polled with `GET /slurm/v0.0.38/jobs` per cluster
+  antenna  the same batch POSTed to `/api/v1/jobs` (job i to the allocation on cluster i % 2)
+           by C clients; polled with `GET /api/v1/jobs?allocation=` per allocation
+
+Both are polled every --poll seconds. Writes bench/results/gateway.json (gateway-smoke.json)
+and stops what it started, by PID.
+"""
+
+# ruff: noqa: S603  (runs this repository's own scripts and tools, on loopback)
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from antenna.bench.gateway import (  # noqa: E402
+    CLUSTERS,
+    FINAL_ANTENNA,
+    FINAL_SLURM,
+    RUNNING_SLURM,
+    Cluster,
+    Poller,
+    Track,
+    http,
+    read_env,
+    stats,
+    submit_concurrently,
+    summarise,
+)
+
+SCRIPT = "#!/bin/bash\nsleep 2\n"
+WALLTIME_MINUTES = 5
+
+
+def sh(cmd: list[str], env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, env=env, check=True, text=True, capture_output=True, **kw)
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback)
+            return
+        except urllib.error.HTTPError:
+            return  # any answer (401) means it serves
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {seconds} s")
+
+
+def wait_final(tracks: list[Track], deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if all(t.error or t.final_seen for t in tracks):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def run_direct(clusters: dict[str, Cluster], tracks: list[Track], args: argparse.Namespace,
+               instance: str, workdir: Path) -> dict[str, Any]:
+    def submit(t: Track) -> None:
+        c = clusters[t.cluster]
+        body = {"job": {"name": f"{instance}-d{t.index}", "partition": c.partition,
+                        "current_working_directory": str(workdir),
+                        "standard_output": f"{workdir}/d{t.index}-%j.out",
+                        "environment": {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+                        "gres": "gpu:1", "time_limit": WALLTIME_MINUTES,
+                        "comment": f"gateway bench {instance}"},
+                "script": SCRIPT}
+        status, answer = http("POST", c.url + "/slurm/v0.0.38/job/submit", c.headers, body)
+        if status != 200 or answer.get("errors") or not answer.get("job_id"):
+            raise RuntimeError(f"HTTP {status}: {answer.get('errors')}")
+        t.slurm_id = t.ref = str(answer["job_id"])
+        t.accepted = time.time()
+
+    by_cluster = {name: [t for t in tracks if t.cluster == name] for name in clusters}
+
+    def poll_once() -> None:
+        for name, c in clusters.items():
+            status, body = http("GET", c.url + "/slurm/v0.0.38/jobs", c.headers)
+            now = time.time()
+            if status != 200:
+                raise RuntimeError(f"{name} jobs: HTTP {status}")
+            states = {str(j["job_id"]): j["job_state"] for j in body.get("jobs", [])}
+            for t in by_cluster[name]:
+                state = states.get(t.slurm_id) if t.slurm_id else None
+                if state is None:
+                    continue
+                if t.accepted_seen is None:
+                    t.accepted_seen = now
+                if t.running_seen is None and (state in RUNNING_SLURM or state in FINAL_SLURM):
+                    t.running_seen = now
+                if t.final_seen is None and state in FINAL_SLURM:
+                    t.final_seen, t.final_state = now, state.lower()
+
+    return _phase("direct", tracks, args, submit, poll_once, {})
+
+
+def run_antenna(host: str, setup: dict[str, Any], tracks: list[Track],
+                args: argparse.Namespace) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {setup['token']}"}
+    allocations = {name: a["id"] for name, a in setup["allocations"].items()}
+
+    def submit(t: Track) -> None:
+        status, answer = http("POST", f"{host}/api/v1/jobs", headers, {
+            "allocation": allocations[t.cluster], "name": f"a{t.index}", "script": SCRIPT,
+            "gpus": 1, "walltime_minutes": WALLTIME_MINUTES})
+        if status != 201:
+            raise RuntimeError(f"HTTP {status}: {str(answer)[:200]}")
+        t.ref = str(answer["id"])
+
+    by_cluster = {name: [t for t in tracks if t.cluster == name] for name in allocations}
+    submitted_at: dict[str, float] = {}
+
+    def poll_once() -> None:
+        for name, alloc in allocations.items():
+            status, body = http("GET", f"{host}/api/v1/jobs?allocation={alloc}&limit=500",
+                                headers)
+            now = time.time()
+            if status != 200:
+                raise RuntimeError(f"jobs?allocation={alloc}: HTTP {status}")
+            items = {str(j["id"]): j for j in body["items"]}
+            for t in by_cluster[name]:
+                j = items.get(t.ref) if t.ref else None
+                if j is None:
+                    continue
+                if j["scheduler_job_id"] and t.accepted_seen is None:
+                    t.accepted_seen, t.slurm_id = now, j["scheduler_job_id"]
+                    if j["submitted_at"]:  # when the worker recorded Slurm's answer
+                        t.accepted = dt.datetime.fromisoformat(j["submitted_at"]).timestamp()
+                        submitted_at[t.ref] = t.accepted
+                state = j["state"]
+                if t.running_seen is None and (state == "running" or state in FINAL_ANTENNA):
+                    t.running_seen = now
+                if t.final_seen is None and state in FINAL_ANTENNA:
+                    t.final_seen, t.final_state = now, state
+
+    result = _phase("antenna", tracks, args, submit, poll_once, {})
+    if submitted_at:
+        first_sent = min(t.sent for t in tracks)
+        acc = sorted(submitted_at.values())
+        result["first_submit_to_first_accepted_s"] = round(acc[0] - first_sent, 3)
+        result["worker_dispatch_span_s"] = round(acc[-1] - acc[0], 3)
+        result["worker_dispatch_jobs_per_s"] = (round((len(acc) - 1) / (acc[-1] - acc[0]), 2)
+                                                if acc[-1] > acc[0] else None)
+    return result
+
+
+def _phase(path: str, tracks: list[Track], args: argparse.Namespace, submit: Any,
+           poll_once: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    print(f"[{path}] {len(tracks)} jobs by {args.clients} clients", flush=True)
+    load_before = os.getloadavg()[0]
+    poller = Poller(args.poll, poll_once)
+    poller.start()
+    submit_concurrently(tracks, args.clients, submit)
+    done = wait_final(tracks, time.monotonic() + args.phase_timeout)
+    poller.stop()
+    extra = {**extra, "all_final": done, "loadavg_1m_before": round(load_before, 2),
+             "loadavg_1m_after": round(os.getloadavg()[0], 2)}
+    result = summarise(path, tracks, poller, extra)
+    print(f"[{path}] {result['jobs_per_s_accepted']} jobs/s to accepted "
+          f"({result['first_submit_to_last_accepted_s']} s); running p50/p95 "
+          f"{result['submit_to_running_s']['p50']}/{result['submit_to_running_s']['p95']} s; "
+          f"completed p50/p95 {result['submit_to_completed_s']['p50']}/"
+          f"{result['submit_to_completed_s']['p95']} s; states {result['final_states']}",
+          flush=True)
+    return result
+
+
+def worker_log_figures(path: Path) -> dict[str, Any]:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    ops: dict[str, list[float]] = {}
+    for m in re.finditer(r"slurmrest \w+\.(\w+) ([\d.]+) ms", text):
+        ops.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
+    cycles = [int(m.group(1)) for m in re.finditer(r"cycle: dispatched=(\d+)", text)]
+    return {"connector_call_s": {op: stats(v) for op, v in sorted(ops.items())},
+            "cycles_logged_with_dispatches": sum(1 for c in cycles if c),
+            "dispatched_per_cycle": [c for c in cycles if c],
+            "errors_in_log": len(re.findall(r" (ERROR|WARNING) ", text))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true", help="6 jobs, 2 clients")
+    ap.add_argument("--jobs", type=int, default=60)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--poll", type=float, default=0.25, help="poll cadence, both paths (s)")
+    ap.add_argument("--worker-interval", type=float, default=0.25)
+    ap.add_argument("--gunicorn-workers", type=int, default=2)
+    ap.add_argument("--phase-timeout", type=float, default=100)
+    ap.add_argument("--order", default="direct,antenna")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18451")))
+    ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55452")))
+    ap.add_argument("--out", default="")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # timeout(1): clean up below
+    if args.smoke:
+        args.jobs, args.clients, args.phase_timeout = 6, 2, 20
+    out = Path(args.out or ROOT / "bench/results" / ("gateway-smoke.json" if args.smoke
+                                                     else "gateway.json"))
+
+    env_file = Path(os.environ.get("ANTENNA_SLURM_ENV", "/tmp/antenna-slurm/env"))  # noqa: S108
+    how = "start them with `bash deploy/slurm/ci.sh` (stop: `bash deploy/slurm/stop.sh`)"
+    if not env_file.exists():
+        print(f"Slurm test clusters not started ({env_file} missing): {how}", file=sys.stderr)
+        return 2
+    senv = read_env(env_file)
+    clusters = {name: Cluster.from_env(senv, name) for name in CLUSTERS}
+    for c in clusters.values():
+        ok, why = c.ping()
+        if not ok:
+            print(f"Slurm cluster {c.name} not answering ({why}): {how}", file=sys.stderr)
+            return 2
+
+    instance = f"gw{uuid.uuid4().hex[:8]}"
+    workdir = Path(senv["ANTENNA_SLURM_WORK_DIR"]) / instance
+    (workdir / "direct").mkdir(parents=True, mode=0o1777)
+    for d in (workdir, workdir / "direct"):
+        d.chmod(0o1777)  # jobs run as `antenna`
+    tmp = Path(tempfile.mkdtemp(prefix="antenna-gateway-"))
+    tmp.chmod(0o711)  # the postgres user must reach pg/ inside it
+    pg_dir = tmp / "pg"
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    started_pg = False
+    t_start = time.monotonic()
+    result: dict[str, Any] = {
+        "smoke": args.smoke, "instance": instance,
+        "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "loadavg_start": os.getloadavg()},
+        "batch": {"jobs": args.jobs, "clients": args.clients, "script": SCRIPT,
+                  "gpus_per_job": 1, "time_limit_minutes": WALLTIME_MINUTES,
+                  "split": "job i -> cluster i % 2 (jupiter, lumi)",
+                  "antenna_allocations": "two Playground allocations, one per factory",
+                  "poll_interval_s": args.poll, "worker_interval_s": args.worker_interval,
+                  "gunicorn_workers": args.gunicorn_workers, "order": args.order},
+    }
+    try:
+        url = sh([str(ROOT / "scripts/postgres.sh"), "start", str(pg_dir), str(args.pg_port)],
+                 dict(os.environ)).stdout.strip().splitlines()[-1]
+        started_pg = True
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            result["machine"]["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+        env = {**os.environ, "ANTENNA_DATABASE_URL": url, "ANTENNA_HTTPS": "0",
+               "ANTENNA_DEBUG": "0", "ANTENNA_DB_CONN_MAX_AGE": "60",
+               "ANTENNA_SECRET_KEY": "gateway-bench-not-secret", "ANTENNA_DATA_DIR": str(tmp),
+               "ANTENNA_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "antenna.config.settings",
+               "PYTHONPATH": str(ROOT / "src")}
+        antenna = str(BIN / "antenna")
+        sh([antenna, "migrate", "-v0"], env)
+        setup_file = tmp / "setup.json"
+        sh([sys.executable, "-m", "antenna.bench.gateway", "setup", str(env_file), instance,
+            str(workdir), str(setup_file)], env)
+        setup = json.loads(setup_file.read_text())
+        result["allocations"] = setup["allocations"]
+        cmd = [str(BIN / "gunicorn"), "antenna.config.wsgi", "-b", f"127.0.0.1:{args.port}",
+               "-w", str(args.gunicorn_workers), "-k", "sync", "--timeout", "60",
+               "--log-level", "warning"]
+        result["server"] = " ".join(cmd[1:])
+        procs["gunicorn"] = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                             stderr=open(tmp / "gunicorn.log", "wb"))  # noqa: SIM115
+        worker_log = tmp / "worker.log"
+        wcmd = [antenna, "worker", "--interval", str(args.worker_interval)]
+        result["worker"] = " ".join(["antenna", *wcmd[1:]])
+        procs["worker"] = subprocess.Popen(wcmd, env={**env, "ANTENNA_LOG_LEVEL": "DEBUG"},
+                                           stdout=subprocess.DEVNULL,
+                                           stderr=open(worker_log, "wb"))  # noqa: SIM115
+        host = f"http://127.0.0.1:{args.port}"
+        wait_http(f"{host}/api/v1/jobs")
+        result["setup_s"] = round(time.monotonic() - t_start, 1)
+        names = list(CLUSTERS)
+        phases: dict[str, Any] = {}
+        for path in args.order.split(","):
+            tracks = [Track(i, names[i % 2]) for i in range(args.jobs)]
+            if path == "direct":
+                phases[path] = run_direct(clusters, tracks, args, instance, workdir / "direct")
+            else:
+                phases[path] = run_antenna(host, setup, tracks, args)
+        phases["antenna"]["worker_log"] = worker_log_figures(worker_log)
+        result["phases"] = phases
+        d, a = phases["direct"], phases["antenna"]
+
+        def ratio(x: float | None, y: float | None) -> float | None:
+            return round(x / y, 3) if x and y else None
+
+        def diff(key: str, q: str) -> float | None:
+            x, y = a[key][q], d[key][q]
+            return round(x - y, 3) if x is not None and y is not None else None
+
+        result["comparison"] = {
+            "throughput_ratio_antenna_over_direct": ratio(a["jobs_per_s_accepted"],
+                                                          d["jobs_per_s_accepted"]),
+            "throughput_ratio_seen_by_poll": ratio(a["jobs_per_s_accepted_seen_by_poll"],
+                                                   d["jobs_per_s_accepted_seen_by_poll"]),
+            "target": 0.9,
+            "running_p50_diff_s": diff("submit_to_running_s", "p50"),
+            "running_p95_diff_s": diff("submit_to_running_s", "p95"),
+            "completed_p50_diff_s": diff("submit_to_completed_s", "p50"),
+            "completed_p95_diff_s": diff("submit_to_completed_s", "p95"),
+        }
+        r = result["comparison"]["throughput_ratio_antenna_over_direct"]
+        result["comparison"]["target_met"] = bool(r is not None and r >= 0.9)
+        result["machine"]["loadavg_end"] = os.getloadavg()
+        result["total_s"] = round(time.monotonic() - t_start, 1)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2))
+        print(json.dumps(result["comparison"], indent=2))
+        print(f"wrote {out} ({result['total_s']} s)")
+        return 0
+    finally:
+        for name in ("worker", "gunicorn"):
+            proc = procs.get(name)
+            if proc is None:
+                continue
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if started_pg:
+            subprocess.run([str(ROOT / "scripts/postgres.sh"), "stop", str(pg_dir)], check=False)
+        if os.environ.get("BENCH_KEEP_TMP"):
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
