@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from antenna.connectors.base import Capability, JobRejected, JobSpec, SchedulerState
+from antenna.connectors.base import Capability, JobRejected, JobSpec, JobStatus, SchedulerState
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory, FactoryStatus, Partition
@@ -251,34 +251,49 @@ def poll_factories() -> CycleReport:
 
 
 def settle_finished() -> CycleReport:
-    """Charge finished jobs from the scheduler's accounting record (elapsed time, GPUs)."""
+    """Charge finished jobs from the scheduler's accounting (elapsed time, GPUs): one
+    accounting request per factory per cycle for all its finished jobs, so settling never
+    holds up polling however many jobs end at once."""
     report = CycleReport()
     now = timezone.now()
-    jobs = Job.objects.filter(state__in=FINAL_STATES, settled_at__isnull=True,
-                              factory__isnull=False).select_related("factory")
-    for job in jobs:
-        factory = job.factory
+    by_factory: dict[int, list[Job]] = {}
+    for job in Job.objects.filter(state__in=FINAL_STATES, settled_at__isnull=True,
+                                  factory__isnull=False).select_related("factory"):
+        by_factory.setdefault(job.factory_id or 0, []).append(job)
+    for jobs in by_factory.values():
+        factory = jobs[0].factory
         assert factory is not None
         connector = connector_for(factory)
-        record = None
-        if Capability.ACCOUNTING in connector.capabilities and job.scheduler_job_id:
+        records: dict[str, JobStatus] = {}
+        if Capability.ACCOUNTING in connector.capabilities:
+            since = min((j.finished_at or now) for j in jobs) - dt.timedelta(minutes=5)
             try:
-                record = connector.accounting(job.scheduler_job_id)
+                records = {r.scheduler_job_id: r for r in connector.accounting_since(since)}
             except FactoryUnavailable as exc:
                 report.errors.append(exc.message)
                 continue
-        if record is not None and record.elapsed_seconds is not None:
-            job_settle(job=job, elapsed_seconds=record.elapsed_seconds, gpus=record.gpus,
-                       note=f"from {factory.name} accounting")
+        for job in jobs:
+            record = records.get(job.scheduler_job_id)
+            finished = job.finished_at or now
+            late = (now - finished).total_seconds() >= ACCOUNTING_GRACE_SECONDS
+            if record is None and late and job.scheduler_job_id \
+                    and Capability.ACCOUNTING in connector.capabilities:
+                try:  # one last look at this job alone before falling back
+                    record = connector.accounting(job.scheduler_job_id)
+                except FactoryUnavailable as exc:
+                    report.errors.append(exc.message)
+                    continue
+            if record is not None and record.elapsed_seconds is not None:
+                job_settle(job=job, elapsed_seconds=record.elapsed_seconds, gpus=record.gpus,
+                           note=f"from {factory.name} accounting")
+                report.settled += 1
+                continue
+            if not late:
+                continue  # accounting lags a little behind the live state
+            started = job.started_at or finished
+            job_settle(job=job, elapsed_seconds=int((finished - started).total_seconds()),
+                       note="accounting record missing: charged from observed start and end")
             report.settled += 1
-            continue
-        finished = job.finished_at or now
-        if (now - finished).total_seconds() < ACCOUNTING_GRACE_SECONDS:
-            continue  # accounting lags a little behind the live state
-        started = job.started_at or finished
-        job_settle(job=job, elapsed_seconds=int((finished - started).total_seconds()),
-                   note="accounting record missing: charged from observed start and end")
-        report.settled += 1
     return report
 
 
