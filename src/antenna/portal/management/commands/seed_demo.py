@@ -17,7 +17,11 @@ from antenna.factories.models import Factory, FactoryKind, Partition
 from antenna.organizations.models import Membership, Organization
 from antenna.organizations.services import organization_add_member, organization_create
 from antenna.proposals.models import Proposal
-from antenna.proposals.services import proposal_create, proposal_submit
+from antenna.proposals.services import (
+    proposal_assign_reviewer,
+    proposal_create,
+    proposal_submit,
+)
 
 DEMO_PASSWORD = "antenna-demo"
 
@@ -153,6 +157,38 @@ class Command(BaseCommand):
                 gpu_hours_justification="3 runs x 8 GPUs x 20 h = 480 GPU-hours, plus tests.",
             )
             proposal_submit(proposal=proposal, by=users["demo-applicant"])
+        # Proposals waiting for people, so the operator console and the reviewer queue show
+        # something: a Fast Lane request and an AI for Science one under peer review.
+        fast_lane = calls[AccessMode.FAST_LANE]
+        if not Proposal.objects.filter(call=fast_lane, organization=brightvision).exists():
+            proposal = proposal_create(
+                by=users["demo-applicant"], call=fast_lane, organization=brightvision,
+                title="Segmenting chest X-rays at scale",
+                abstract="Training a segmentation model on 40,000 de-identified chest X-rays "
+                         "to outline lung nodules for radiologists.",
+                requested_gpu_hours=6_000, duration_months=2, civilian_use=True,
+                factory=factories["jupiter"], gpus_per_job=8,
+                gpu_hours_justification="25 runs x 8 GPUs x 30 h = 6,000 GPU-hours.",
+            )
+            proposal_submit(proposal=proposal, by=users["demo-applicant"])
+        university = Organization.objects.get(legal_name="Université Libre de Demo")
+        science = calls[AccessMode.AI_FOR_SCIENCE]
+        if not Proposal.objects.filter(call=science, organization=university).exists():
+            proposal = proposal_create(
+                by=users["demo-researcher"], call=science, organization=university,
+                title="Multilingual language models for Belgian public services",
+                abstract="Continued pre-training of an open 8B model on Dutch, French and "
+                         "German public-service texts, evaluated with the regions.",
+                requested_gpu_hours=120_000, duration_months=6, civilian_use=True,
+                factory=factories["lumi"], gpus_per_job=64,
+                gpu_hours_justification="8B parameters x 200B tokens x 6 FLOPs at 40% of "
+                                        "MI250X peak: about 110,000 GPU-hours, plus margin.",
+            )
+            proposal_submit(proposal=proposal, by=users["demo-researcher"])
+            proposal_assign_reviewer(proposal=proposal, reviewer=users["demo-reviewer"],
+                                     by=operator)
+            proposal_assign_reviewer(proposal=proposal, reviewer=users["demo-reviewer2"],
+                                     by=operator)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Factory.objects.count()} factories, {Call.objects.count()} calls, "
             f"{Organization.objects.count()} organisations, {User.objects.count()} users."
