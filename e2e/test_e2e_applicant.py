@@ -148,7 +148,7 @@ def test_applicant_from_sign_up_to_a_finished_job(open_page):
     expect(page.locator("#job-log")).to_contain_text("hello from Lena", timeout=30_000)
 
 
-@pytest.mark.parametrize(("code", "calls_word"), [("fr", "Appels"), ("nl", None), ("de", None)])
+@pytest.mark.parametrize(("code", "calls_word"), [("fr", "Appels"), ("nl", "Oproepen"), ("de", "Ausschreibungen")])
 def test_language_switcher(open_page, code, calls_word):
     page = open_page()
     page.goto("/calls/")
