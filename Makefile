@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	@# Compile the message catalogues when GNU gettext is here (the .mo files are committed too).
+	@if command -v msgfmt >/dev/null; then cd src/antenna && ../../$(BIN)/antenna compilemessages -v0; fi
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
