@@ -27,31 +27,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "src"))
 
-
-def sh(cmd: list[str], env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, env=env, check=True, text=True, capture_output=True, **kw)
-
-
-def wait_http(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback)
-            return
-        except urllib.error.HTTPError:
-            return  # any answer (401) means it serves
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {seconds} s")
+from antenna.bench.harness import server_env, sh, start_database, wait_http  # noqa: E402
 
 
 def locust_run(scenario: str, users: int, seconds: int, host: str, fixture: Path,
@@ -147,20 +130,11 @@ def main() -> int:
     result: dict[str, Any] = {"smoke": args.smoke, "machine": {
         "nproc": os.cpu_count(), "loadavg_start": os.getloadavg()}}
     try:
-        url = sh([str(ROOT / "scripts/postgres.sh"), "start", str(pg_dir), str(args.pg_port)],
-                 dict(os.environ)).stdout.strip().splitlines()[-1]
-        started_pg = True
-        import psycopg
-
-        base, _, name = url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            result["machine"]["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-        env = {**os.environ, "ANTENNA_DATABASE_URL": url, "ANTENNA_HTTPS": "0",
-               "ANTENNA_DEBUG": "0", "ANTENNA_DB_CONN_MAX_AGE": "60",
-               "ANTENNA_SECRET_KEY": "load-bench-not-secret", "ANTENNA_DATA_DIR": str(tmp),
-               "ANTENNA_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "antenna.config.settings",
-               "PYTHONPATH": str(ROOT / "src")}
+        started_pg = True  # stop it in any case: a half-started server leaves a pid file
+        url, result["machine"]["postgresql"] = start_database(pg_dir, args.pg_port,
+                                                              dict(os.environ))
+        env = server_env(dict(os.environ), database_url=url, data_dir=tmp,
+                         secret="load-bench-not-secret")
         antenna = str(BIN / "antenna")
         sh([antenna, "migrate", "-v0"], env)
         seeded = sh([antenna, "seed_scale", "--organizations", str(args.organizations),
