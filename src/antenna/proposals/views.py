@@ -21,6 +21,7 @@ from antenna.calls.modes import ReviewProcess
 from antenna.calls.selectors import call_get
 from antenna.core.errors import AntennaError, NotEligible, NotFound
 from antenna.factories.models import Factory
+from antenna.factories.selectors import factory_by_id
 from antenna.organizations.access import is_member
 from antenna.organizations.selectors import organizations_of_user
 from antenna.portal.pages import current_user, error_status, require_operator, visible_or_404
@@ -250,8 +251,7 @@ def proposal_assess_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         proposal_assess(proposal=proposal, by=user, feasible=form.cleaned_data["feasible"],
                         comment=form.cleaned_data["comment"],
-                        factory=Factory.objects.filter(pk=int(factory_pk)).first()
-                        if factory_pk else None)
+                        factory=factory_by_id(int(factory_pk)) if factory_pk else None)
     except AntennaError as exc:
         form.add_error(None, exc.message)
         return _detail(request, proposal, status=error_status(exc.status_code),
