@@ -51,10 +51,10 @@ bash bench/scale/run.sh $smoke
 
 if [ -x bench/gateway/run.sh ] || [ -f bench/gateway/run.sh ]; then
     echo "== gateway overhead on real Slurm"
-    bash deploy/slurm/ci.sh   # (re)starts the two loopback clusters
+    bash testbeds/slurm/ci.sh   # (re)starts the two loopback clusters
     status=0
     bash bench/gateway/run.sh $smoke || status=$?
-    bash deploy/slurm/stop.sh
+    bash testbeds/slurm/stop.sh
     if [ "$status" != 0 ]; then exit "$status"; fi
 fi
 echo "all benchmarks in $(( $(date +%s) - start )) s"

@@ -2,7 +2,7 @@
 
     python bench/gateway/run.py [--smoke] [--jobs N] [--clients C] [--worker-interval S]
 
-Needs the two loopback Slurm clusters (`bash deploy/slurm/ci.sh`; it only checks they answer).
+Needs the two loopback Slurm clusters (`bash testbeds/slurm/ci.sh`; it only checks they answer).
 Starts a throw-away PostgreSQL (scripts/postgres.sh), gunicorn and `antenna worker` on
 127.0.0.1, registers `jupiter` and `lumi` as slurmrest factories with one Playground
 allocation each, then, in the same run:
@@ -210,7 +210,7 @@ def main() -> int:
                                                      else "gateway.json"))
 
     env_file = Path(os.environ.get("ANTENNA_SLURM_ENV", "/tmp/antenna-slurm/env"))  # noqa: S108
-    how = "start them with `bash deploy/slurm/ci.sh` (stop: `bash deploy/slurm/stop.sh`)"
+    how = "start them with `bash testbeds/slurm/ci.sh` (stop: `bash testbeds/slurm/stop.sh`)"
     if not env_file.exists():
         print(f"Slurm test clusters not started ({env_file} missing): {how}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """slurmrestd OpenAPI v0.0.38 / dbv0.0.38 (Slurm 20.11-22.05): request bodies and parsers.
 
 Everything this module knows was checked against a real Slurm 22.05.8 (see
-deploy/slurm/README.md and the recordings in deploy/slurm/recorded/):
+testbeds/slurm/README.md and the recordings in testbeds/slurm/recorded/):
 - errors come as `{"error_number", "error", "description", "source"}` or, for submit and
   parse failures, `{"error_code", "error"}`;
 - `exit_code` of `/slurm/.../job` is the raw wait(2) status; the slurmdb one is always 0 in

@@ -1,7 +1,7 @@
 """The slurmrest connector against responses recorded from a real Slurm 22.05 (no Slurm needed).
 
-A tiny HTTP server on 127.0.0.1 replays `deploy/slurm/recorded/<cluster>_<what>.json` (written
-by `deploy/slurm/verify.py --record` against the loopback clusters; only the token is masked).
+A tiny HTTP server on 127.0.0.1 replays `testbeds/slurm/recorded/<cluster>_<what>.json` (written
+by `testbeds/slurm/verify.py --record` against the loopback clusters; only the token is masked).
 Each test routes requests to recordings, so the error cases that are hard to provoke on a live
 cluster (a bad token, a refused job, a connection reset, a half-written accounting record) are
 covered everywhere. The same behaviour on the real clusters: jobs/tests/test_slurm_integration.py.

@@ -1,6 +1,6 @@
 """The job gateway on two REAL Slurm 22.05 clusters (`jupiter`, `lumi`) through slurmrestd.
 
-Start them with `bash deploy/slurm/ci.sh` (or install.sh + start.sh); the tests read
+Start them with `bash testbeds/slurm/ci.sh` (or install.sh + start.sh); the tests read
 `/tmp/antenna-slurm/env` (or the file named by ANTENNA_SLURM_ENV) and skip when the clusters
 are not answering. CI sets ANTENNA_FAIL_ON_SKIP=1, so a skip fails the build there.
 
@@ -107,7 +107,7 @@ class Slurm:
 def slurm_env() -> dict[str, str]:
     if not ENV_FILE.exists():
         pytest.skip(f"Slurm test clusters not started ({ENV_FILE} missing): run "
-                    "`bash deploy/slurm/ci.sh`")
+                    "`bash testbeds/slurm/ci.sh`")
     env = _read_env(ENV_FILE)
     for name in CLUSTERS:
         try:

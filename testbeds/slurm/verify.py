@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""End-to-end check of the clusters started by deploy/slurm/start.sh.
+"""End-to-end check of the clusters started by testbeds/slurm/start.sh.
 
-    python3 deploy/slurm/verify.py [--state-dir DIR] [--timeout-test]
+    python3 testbeds/slurm/verify.py [--state-dir DIR] [--timeout-test]
                                    [--record DIR] [--cluster NAME ...]
 
 Talks only to 127.0.0.1 (the slurmrestd URLs from STATE_DIR/env), stdlib only.

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Stop what deploy/slurm/start.sh started, by the PIDs it recorded in
+# Stop what testbeds/slurm/start.sh started, by the PIDs it recorded in
 # STATE_DIR/pids (TERM, wait, then KILL). Idempotent.
 #
-#   bash deploy/slurm/stop.sh [STATE_DIR]      (default /tmp/antenna-slurm)
+#   bash testbeds/slurm/stop.sh [STATE_DIR]      (default /tmp/antenna-slurm)
 #
 # Before the daemons go, running jobs are cancelled (scancel) so that no
 # slurmstepd or job process outlives its slurmd; any slurmstepd that still
 # holds a file in STATE_DIR afterwards is killed with its job processes.
 #
-# Safe to call from a trap (`trap 'bash deploy/slurm/stop.sh' EXIT`): always exits 0, waits a
+# Safe to call from a trap (`trap 'bash testbeds/slurm/stop.sh' EXIT`): always exits 0, waits a
 # bounded time (every Slurm command has a timeout), ignores Ctrl-C / SIGHUP so that a second
 # interrupt cannot leave half the daemons running, and two calls at once are serialized (flock).
 set -uo pipefail

@@ -3,14 +3,14 @@
 # both answer through slurmrestd with their tokens. Leaves them running for the test run and
 # fails loudly (non-zero, with the daemons' logs) if they do not come up.
 #
-#   bash deploy/slurm/ci.sh [--verify] [STATE_DIR]     (default /tmp/antenna-slurm)
+#   bash testbeds/slurm/ci.sh [--verify] [STATE_DIR]     (default /tmp/antenna-slurm)
 #
-#   --verify   also run deploy/slurm/verify.py (submits real jobs, ~30 s)
+#   --verify   also run testbeds/slurm/verify.py (submits real jobs, ~30 s)
 #
 # In .ci/run, before `make test`:
 #
-#   bash deploy/slurm/ci.sh
-#   trap 'bash deploy/slurm/stop.sh' EXIT
+#   bash testbeds/slurm/ci.sh
+#   trap 'bash testbeds/slurm/stop.sh' EXIT
 #
 # The integration tests (pytest -m slurm) read STATE_DIR/env, or the file named by
 # ANTENNA_SLURM_ENV; with ANTENNA_FAIL_ON_SKIP=1 they fail instead of skipping when the

@@ -2,7 +2,7 @@
 # Install Slurm (22.05 on Debian 12), munge, slurmrestd (JWT), slurmdbd and
 # MariaDB from Debian packages. Idempotent: does nothing when every package
 # is already installed. The Debian-packaged services are stopped and disabled
-# afterwards: deploy/slurm/start.sh runs its own daemons by hand.
+# afterwards: testbeds/slurm/start.sh runs its own daemons by hand.
 set -euo pipefail
 
 PKGS=(munge slurm-wlm slurmctld slurmd slurm-client slurmrestd
