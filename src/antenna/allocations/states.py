@@ -25,7 +25,3 @@ ALLOCATION_MACHINE = StateMachine(
         A.CLOSED: set(),
     },
 )
-
-
-def is_terminal(state: str) -> bool:
-    return ALLOCATION_MACHINE.is_terminal(state)

@@ -16,21 +16,6 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return current
 
 
-def working_days_between(start: dt.datetime, end: dt.datetime) -> float:
-    """Working days elapsed from `start` to `end`, fractional, weekends not counted."""
-    if end <= start:
-        return 0.0
-    total = 0.0
-    cursor = start
-    while cursor < end:
-        step_end = min(end, (cursor + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0,
-                                                                     microsecond=0))
-        if cursor.weekday() < 5:
-            total += (step_end - cursor).total_seconds() / 86400
-        cursor = step_end
-    return total
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     """`day` plus whole calendar months, clamped to the month's last day."""
     month_index = day.month - 1 + months

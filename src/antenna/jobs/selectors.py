@@ -13,7 +13,7 @@ from antenna.allocations.models import Allocation
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
 from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
-from antenna.jobs.states import ACTIVE_STATES, JobState
+from antenna.jobs.states import JobState
 
 
 def job_list(*, user: User, allocation: int | None = None, state: str | None = None,
@@ -98,17 +98,3 @@ def recent_usage(days: int = 14) -> dict[str, dict[str, float]]:
         usage[row["factory__name"]][str(row["allocation__organization_id"])] = float(
             row["total"] or 0)
     return usage
-
-
-def active_jobs_by_factory() -> dict[int, list[Job]]:
-    jobs = Job.objects.filter(state__in=[JobState.SUBMITTED, JobState.RUNNING]) \
-        .select_related("factory", "allocation")
-    out: dict[int, list[Job]] = defaultdict(list)
-    for job in jobs:
-        if job.factory_id is not None:
-            out[job.factory_id].append(job)
-    return out
-
-
-def job_is_active(job: Job) -> bool:
-    return job.state in ACTIVE_STATES

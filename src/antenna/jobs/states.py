@@ -37,7 +37,3 @@ JOB_MACHINE = StateMachine(
 ACTIVE_STATES = (J.QUEUED, J.SUBMITTED, J.RUNNING)
 AT_FACTORY_STATES = (J.SUBMITTED, J.RUNNING)
 FINAL_STATES = (J.COMPLETED, J.FAILED, J.CANCELLED, J.TIMEOUT)
-
-
-def is_terminal(state: str) -> bool:
-    return JOB_MACHINE.is_terminal(state)

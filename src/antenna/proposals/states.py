@@ -35,7 +35,3 @@ PROPOSAL_MACHINE = StateMachine(
 # States in which a proposal counts as the organisation's one proposal to its call.
 COUNTS_FOR_CALL = (P.SUBMITTED, P.TECHNICAL_REVIEW, P.PEER_REVIEW, P.ACCEPTED, P.REJECTED)
 OPEN_STATES = (P.SUBMITTED, P.TECHNICAL_REVIEW, P.PEER_REVIEW)
-
-
-def is_terminal(state: str) -> bool:
-    return PROPOSAL_MACHINE.is_terminal(state)
