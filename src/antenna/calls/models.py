@@ -73,6 +73,15 @@ class Call(models.Model):
         return self.title
 
     @property
+    def reviews_required(self) -> int:
+        """The completed peer reviews a proposal needs before it can be accepted, and so the
+        reviewers auto-assignment aims for: `min_reviews`, never fewer than two, on a
+        peer-reviewed call; none on the others."""
+        if self.review_process != ReviewProcess.PEER:
+            return 0
+        return max(2, self.min_reviews)
+
+    @property
     def is_permanent(self) -> bool:
         return self.closes_on is None
 

@@ -397,7 +397,7 @@ def proposal_auto_assign_reviewers(*, proposal: Proposal, by: User,
                                    count: int | None = None) -> list[ReviewAssignment]:
     """Assign the least-loaded reviewers without a conflict until the call's quota is met."""
     _require_operator(by, _("assign reviewers"))
-    needed = (count if count is not None else proposal.call.min_reviews) - \
+    needed = (count if count is not None else proposal.call.reviews_required) - \
         proposal.review_assignments.count()
     if needed <= 0:
         return []
@@ -496,7 +496,7 @@ def proposal_decide(
             return p
         if p.call.review_process == ReviewProcess.PEER:
             done = Review.objects.filter(assignment__proposal=p).count()
-            needed = max(2, p.call.min_reviews)
+            needed = p.call.reviews_required
             if p.state != P.PEER_REVIEW or done < needed:
                 raise InvalidTransition(
                     _("Accepting needs at least %(n)s completed peer reviews; %(d)s so far.")

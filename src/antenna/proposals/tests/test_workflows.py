@@ -231,6 +231,24 @@ def test_accepting_needs_two_reviews(operator):
     assert Review.objects.get(assignment__reviewer=second).score == 2
 
 
+def test_auto_assignment_meets_the_quota_that_deciding_needs(operator):
+    """A call asking for one review still needs two (the floor): auto-assignment assigns
+    two, so the proposal can be accepted once both are in."""
+    reviewers = [make_reviewer(), make_reviewer(), make_reviewer()]
+    owner = make_user()
+    call = make_call("large_scale", by=operator, min_reviews=1)
+    assert call.reviews_required == 2
+    proposal = proposal_submit(proposal=make_proposal(owner, call, make_org(owner)), by=owner)
+    assigned = proposal_auto_assign_reviewers(proposal=proposal, by=operator)
+    assert len(assigned) == 2
+    for assignment in assigned:
+        proposal_review(proposal=proposal, by=assignment.reviewer, recommendation="accept",
+                        score=4)
+    proposal_decide(proposal=proposal, by=operator, decision="accept")
+    assert Proposal.objects.get(pk=proposal.pk).state == "accepted"
+    assert {a.reviewer for a in assigned} <= set(reviewers)
+
+
 def test_accepting_in_technical_review_is_refused_for_peer_calls(operator):
     _owner, proposal = _submitted("large_scale", operator)
     with pytest.raises(InvalidTransition, match="peer reviews"):
