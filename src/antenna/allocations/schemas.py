@@ -8,6 +8,7 @@ from decimal import Decimal
 from ninja import Schema
 
 from antenna.core.api import DbId
+from antenna.core.schemas import InputSchema
 
 
 class AllocationOut(Schema):
@@ -43,7 +44,7 @@ class AllocationOut(Schema):
         return obj.factory_id is None  # type: ignore[attr-defined]
 
 
-class AllocationFilters(Schema):
+class AllocationFilters(InputSchema):
     organization: DbId | None = None
     state: str | None = None
     factory: DbId | None = None
@@ -51,9 +52,9 @@ class AllocationFilters(Schema):
     offset: int = 0
 
 
-class FinalReportIn(Schema):
+class FinalReportIn(InputSchema):
     report: str
 
 
-class StateChangeIn(Schema):
+class StateChangeIn(InputSchema):
     reason: str = ""

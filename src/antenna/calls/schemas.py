@@ -7,9 +7,10 @@ import datetime as dt
 from ninja import Schema
 
 from antenna.core.api import DbId
+from antenna.core.schemas import InputSchema
 
 
-class CallIn(Schema):
+class CallIn(InputSchema):
     title: str
     mode: str
     factories: list[DbId]
@@ -60,7 +61,7 @@ class CallOut(Schema):
         return bool(obj.is_open())  # type: ignore[attr-defined]
 
 
-class CallFilters(Schema):
+class CallFilters(InputSchema):
     mode: str | None = None
     open: bool | None = None
     limit: int = 100

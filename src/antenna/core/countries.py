@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pycountry
+
 EU_MEMBER_STATES = (
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
     "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
@@ -15,4 +17,8 @@ DEFAULT_ELIGIBLE_COUNTRIES = EU_MEMBER_STATES + EUROHPC_ASSOCIATED
 
 
 def is_country_code(value: str) -> bool:
-    return len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
+    """An assigned ISO 3166-1 alpha-2 code (from pycountry's ISO tables), in capitals."""
+    return (
+        len(value) == 2 and value.isupper()
+        and pycountry.countries.get(alpha_2=value) is not None
+    )

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from ninja import Schema
 
+from antenna.core.schemas import InputSchema
+
 
 class PartitionOut(Schema):
     name: str
@@ -34,7 +36,7 @@ class FactoryOut(Schema):
         return list(obj.partitions.all())  # type: ignore[attr-defined]
 
 
-class FactoryFilters(Schema):
+class FactoryFilters(InputSchema):
     kind: str | None = None
     status: str | None = None
     limit: int = 100

@@ -9,9 +9,10 @@ from ninja import Schema
 from pydantic import Field
 
 from antenna.core.api import DbId
+from antenna.core.schemas import InputSchema
 
 
-class JobIn(Schema):
+class JobIn(InputSchema):
     allocation: DbId
     name: str
     script: str
@@ -71,7 +72,7 @@ class JobOut(Schema):
         return obj.cancel_requested_at is not None  # type: ignore[attr-defined]
 
 
-class JobFilters(Schema):
+class JobFilters(InputSchema):
     allocation: DbId | None = None
     state: str | None = None
     factory: DbId | None = None
@@ -79,10 +80,10 @@ class JobFilters(Schema):
     offset: int = 0
 
 
-class JobEstimateIn(Schema):
+class JobEstimateIn(InputSchema):
     allocation: DbId
-    gpus: int = 1
-    walltime_minutes: int = 60
+    gpus: int = Field(1, ge=1, le=4096)
+    walltime_minutes: int = Field(60, ge=1, le=525600)
     factory: DbId | None = None
 
 

@@ -6,14 +6,16 @@ from datetime import datetime
 
 from ninja import Schema
 
+from antenna.core.schemas import InputSchema, WebUrl
 
-class OrganizationIn(Schema):
+
+class OrganizationIn(InputSchema):
     legal_name: str
     kind: str
     country: str
     region: str = ""
     sector: str = ""
-    website: str = ""
+    website: WebUrl = ""
     enterprise_number: str = ""
     vat_number: str = ""
     first_time_hpc: bool = False
@@ -33,7 +35,7 @@ class OrganizationOut(Schema):
     created_at: datetime
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     username: str
     role: str = "member"
 
@@ -52,7 +54,7 @@ class MemberOut(Schema):
         return obj.organization_id  # type: ignore[attr-defined]
 
 
-class OrganizationFilters(Schema):
+class OrganizationFilters(InputSchema):
     kind: str | None = None
     region: str | None = None
     country: str | None = None

@@ -9,6 +9,7 @@ from antenna.accounts.models import User
 from antenna.core.audit import audit_record
 from antenna.core.countries import is_country_code
 from antenna.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from antenna.core.schemas import check_web_url
 from antenna.organizations.access import require_owner_or_operator
 from antenna.organizations.enterprise_number import normalize_enterprise_number
 from antenna.organizations.models import (
@@ -92,6 +93,13 @@ def organization_create(
                              sector=sector, enterprise_number=enterprise_number)
     if len(website.strip()) > 200:
         raise ValidationFailed(_("Keep the website address under 200 characters."))
+    try:
+        check_web_url(website)
+    except ValueError:
+        raise ValidationFailed(
+            _("Give the website as an address starting with https:// or http://, like "
+              "https://example.org.")
+        ) from None
     if len(vat_number.strip()) > 20:
         raise ValidationFailed(_("A VAT number has at most 20 characters."))
     if fields["enterprise_number"] and Organization.objects.filter(

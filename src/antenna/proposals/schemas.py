@@ -8,9 +8,10 @@ from decimal import Decimal
 from ninja import Schema
 
 from antenna.core.api import DbId
+from antenna.core.schemas import InputSchema
 
 
-class ProposalIn(Schema):
+class ProposalIn(InputSchema):
     call: DbId
     organization: DbId
     title: str
@@ -32,7 +33,7 @@ class ProposalIn(Schema):
     principal_investigator: str | None = None
 
 
-class ProposalPatch(Schema):
+class ProposalPatch(InputSchema):
     title: str | None = None
     abstract: str | None = None
     requested_gpu_hours: int | None = None
@@ -111,7 +112,7 @@ class ProposalOut(Schema):
         return allocation.pk if allocation is not None else None
 
 
-class ProposalFilters(Schema):
+class ProposalFilters(InputSchema):
     call: DbId | None = None
     organization: DbId | None = None
     state: str | None = None
@@ -120,15 +121,15 @@ class ProposalFilters(Schema):
     offset: int = 0
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     reason: str = ""
 
 
-class ReviewerIn(Schema):
+class ReviewerIn(InputSchema):
     username: str
 
 
-class AutoAssignIn(Schema):
+class AutoAssignIn(InputSchema):
     count: int | None = None
 
 
@@ -153,7 +154,7 @@ class AssignmentOut(Schema):
         return hasattr(obj, "review")
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     recommendation: str
     score: int | None = None
     scores: dict[str, int] | None = None
@@ -180,7 +181,7 @@ class ReviewOut(Schema):
         return str(obj.assignment.reviewer.username)  # type: ignore[attr-defined]
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(InputSchema):
     feasible: bool
     comment: str = ""
     factory: DbId | None = None
@@ -202,7 +203,7 @@ class AssessmentOut(Schema):
         return obj.recommended_factory_id  # type: ignore[attr-defined]
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     decision: str
     gpu_hours: int | None = None
     factory: DbId | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from antenna.core.testing import ApiClient, World, assert_error
+from antenna.testing import ApiClient, World, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +103,8 @@ HUGE = 10**20
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X" * 201, "kind": "sme", "country": "DE"}, 400, "legal name"),
     ("owner", "post", "/organizations",
-     lambda w: {"legal_name": "X", "kind": "sme", "country": "DE", "website": "x" * 201}, 400,
-     "website"),
+     lambda w: {"legal_name": "X", "kind": "sme", "country": "DE",
+                "website": "https://" + "x" * 201}, 400, "website"),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "sme", "country": "DE", "vat_number": "1" * 21},
      400, "VAT"),
@@ -166,10 +166,57 @@ def test_auto_assignment_needs_no_body(world):
     ("post", "/organizations", {"legal_name": "Nul\x00Corp", "kind": "sme", "country": "DE"}),
     ("patch", "/proposals/{draft}", {"title": "Nul\x00title"}),
     ("get", "/organizations?country=B%00E", None),
+    ("post", "/jobs", {"allocation": 1, "name": "n", "script": "echo \x00"}),
 ])
-def test_nul_characters_never_crash(world, method, path, body):
-    """SQLite stores NUL characters; PostgreSQL refuses them (a DataError, answered 400)."""
+def test_nul_characters_are_refused_with_422(world, method, path, body):
+    """A NUL character (which PostgreSQL cannot store) is refused before any service runs."""
+    before = world.org.__class__.objects.count()
     response = ApiClient(world.owner).request(method, path.format(**world.ids()), body)
-    assert response.status_code < 500, response.content
-    if response.status_code >= 400:
-        assert_error(response, 400, "cannot be stored")
+    assert_error(response, 422, "NUL")
+    assert world.org.__class__.objects.count() == before
+
+
+@pytest.mark.parametrize("website", [
+    "javascript:alert(3)", "JavaScript:alert(3)", " javascript:alert(3)", "data:text/html,x",
+    "file:///etc/passwd", "ftp://example.org", "https://", "example.org",
+])
+def test_website_links_other_than_http_are_refused(world, website):
+    """A stored `javascript:` link would run in the browser of whoever opens the page."""
+    response = ApiClient(world.owner).post("/organizations", {
+        "legal_name": "Link Corp", "kind": "sme", "country": "DE", "website": website})
+    assert_error(response, 422, "https://")
+    assert not world.org.__class__.objects.filter(legal_name="Link Corp").exists()
+
+
+def test_website_checked_by_the_service_too(world):
+    """The page form and any other caller go through the same rule."""
+    from antenna.core.errors import ValidationFailed
+    from antenna.organizations.services import organization_create
+
+    with pytest.raises(ValidationFailed, match="https://"):
+        organization_create(by=world.owner, legal_name="X", kind="sme", country="DE",
+                            website="javascript:alert(1)")
+    org = organization_create(by=world.owner, legal_name="Y", kind="sme", country="DE",
+                              website="https://y.example")
+    assert org.website == "https://y.example"
+
+
+@pytest.mark.parametrize("country", ["XX", "ZZ", "EU", "UK"])
+def test_countries_are_iso_3166_codes(world, country):
+    response = ApiClient(world.owner).post("/organizations", {
+        "legal_name": "Nowhere Ltd", "kind": "sme", "country": country})
+    assert_error(response, 400, "ISO")
+
+
+@pytest.mark.parametrize("body", [
+    {"gpus": -5}, {"gpus": 0}, {"gpus": 10**6}, {"walltime_minutes": 0},
+    {"walltime_minutes": -60}, {"walltime_minutes": 10**7},
+])
+def test_estimate_has_the_same_bounds_as_submit(world, body):
+    payload = {"allocation": world.allocation.pk, **body}
+    response = ApiClient(world.owner).post("/jobs/estimate", payload)
+    field = next(iter(body))
+    assert_error(response, 422, field)
+    submit = ApiClient(world.owner).post("/jobs", {
+        "allocation": world.allocation.pk, "name": "n", "script": "true", **body})
+    assert_error(submit, 422, field)
