@@ -1,7 +1,19 @@
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from antenna.accounts.models import ApiToken, User
+from antenna.accounts.models import ApiToken, PlatformRole, User
+from antenna.accounts.services import user_set_role
+from antenna.core.admin import service_action
+
+
+def _set_role_action(role: PlatformRole) -> Callable[..., None]:
+    def apply(user: User, by: User) -> User:
+        return user_set_role(user=user, role=role, by=by)
+
+    return service_action(f"set_role_{role.value or 'applicant'}", f"Set role: {role.label}",
+                          apply)
 
 
 @admin.register(User)
@@ -10,6 +22,9 @@ class AntennaUserAdmin(UserAdmin):
                  ("Antenna", {"fields": ("role", "preferred_language")}))
     list_display = ("username", "email", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff")
+    # The platform role changes only through user_set_role (the actions below, audited).
+    readonly_fields = ("role",)
+    actions = [_set_role_action(role) for role in PlatformRole]
 
 
 @admin.register(ApiToken)

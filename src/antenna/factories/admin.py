@@ -1,11 +1,23 @@
+from collections.abc import Callable
+
 from django.contrib import admin
 
-from antenna.factories.models import Factory, Partition
+from antenna.accounts.models import User
+from antenna.core.admin import service_action
+from antenna.factories.models import Factory, FactoryStatus, Partition
+from antenna.factories.services import factory_set_status
 
 
 class PartitionInline(admin.TabularInline):
     model = Partition
     extra = 0
+
+
+def _set_status_action(status: FactoryStatus) -> Callable[..., None]:
+    def apply(factory: Factory, by: User) -> Factory:
+        return factory_set_status(factory=factory, status=status, by=by)
+
+    return service_action(f"set_status_{status.value}", f"Set status: {status.label}", apply)
 
 
 @admin.register(Factory)
@@ -16,3 +28,7 @@ class FactoryAdmin(admin.ModelAdmin):
                     "gpu_hour_factor", "units_per_gpu_hour")
     list_filter = ("kind", "status")
     inlines = [PartitionInline]
+    # The status changes only through factory_set_status (the actions below, audited); the
+    # worker keeps the failure counters.
+    readonly_fields = ("status", "consecutive_failures", "retry_after", "last_error")
+    actions = [_set_status_action(status) for status in FactoryStatus]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from antenna.core.admin import ReadOnlyAdmin
 from antenna.proposals.models import (
     Decision,
     Proposal,
@@ -26,6 +27,23 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
     readonly_fields = ("proposal", "reviewer", "assigned_by", "assigned_at")
 
 
-admin.site.register(Review)
-admin.site.register(TechnicalAssessment)
-admin.site.register(Decision)
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    """Reviews are written by reviewers through `proposal_review`, never here."""
+
+    list_display = ("assignment", "score", "recommendation", "created_at")
+
+
+@admin.register(TechnicalAssessment)
+class TechnicalAssessmentAdmin(ReadOnlyAdmin):
+    """Assessments are recorded through `proposal_assess`, never here."""
+
+    list_display = ("proposal", "feasible", "recommended_factory", "assessed_by")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    """Decisions are taken through `proposal_decide` (which grants the allocation), never
+    here."""
+
+    list_display = ("proposal", "outcome", "gpu_hours", "decided_by", "created_at")
