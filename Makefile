@@ -2,14 +2,15 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml bench/pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
 .PHONY: demo test install lint check messages clean e2e screenshots bench bench-smoke
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml bench/pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	@# The benchmark package (bench/) too: `make test` runs its tests (bench/tests).
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]' -e ./bench
 	@# Compile the message catalogues when GNU gettext is here (the .mo files are committed too).
 	@if command -v msgfmt >/dev/null; then cd src/antenna && ../../$(BIN)/antenna compilemessages -v0; fi
 	@rm -f $(VENV)/.installed-*
@@ -23,15 +24,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml bench/pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e './bench[plots,load]'
 	@rm -f $(VENV)/.installed-bench-*
 	@touch $(BENCH_STAMP)
 
-# Benchmarks (bench/, figures in docs/benchmarks.md): placement on real traces, API under
-# load and scale on PostgreSQL. About 30 minutes on 2 cores; `make bench-smoke` is a quick run.
+# Benchmarks (the antenna-bench package in bench/, figures in docs/benchmarks.md): placement on
+# real traces (bench/traces), API under load and scale on PostgreSQL. About 30 minutes on
+# 2 cores; `make bench-smoke` is a quick run.
 bench: $(BENCH_STAMP)
 	bash bench/run_all.sh
 
@@ -45,7 +47,7 @@ screenshots: $(STAMP)
 	$(BIN)/antenna screenshots
 
 lint: $(STAMP)
-	$(BIN)/ruff check src
+	$(BIN)/ruff check src bench e2e
 	$(BIN)/mypy
 
 check: $(STAMP)

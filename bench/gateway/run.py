@@ -34,11 +34,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from antenna.bench.gateway import (  # noqa: E402
+from antenna_bench.gateway import (
     CLUSTERS,
     FINAL_ANTENNA,
     FINAL_SLURM,
@@ -52,7 +48,10 @@ from antenna.bench.gateway import (  # noqa: E402
     submit_concurrently,
     summarise,
 )
-from antenna.bench.harness import server_env, sh, start_database, wait_http  # noqa: E402
+from antenna_bench.harness import server_env, sh, start_database, wait_http
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 
 SCRIPT = "#!/bin/bash\nsleep 2\n"
 WALLTIME_MINUTES = 5
@@ -253,7 +252,7 @@ def main() -> int:
         antenna = str(BIN / "antenna")
         sh([antenna, "migrate", "-v0"], env)
         setup_file = tmp / "setup.json"
-        sh([sys.executable, "-m", "antenna.bench.gateway", "setup", str(env_file), instance,
+        sh([sys.executable, "-m", "antenna_bench.gateway", "setup", str(env_file), instance,
             str(workdir), str(setup_file)], env)
         setup = json.loads(setup_file.read_text())
         result["allocations"] = setup["allocations"]

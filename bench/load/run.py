@@ -4,8 +4,8 @@ concurrent clients, with locust (and wrk for plain GETs when it is installed).
     python bench/load/run.py [--smoke] [--seconds S] [--users 50,200] [--no-wrk]
 
 Starts a throw-away PostgreSQL (scripts/postgres.sh, temp dir) and gunicorn on 127.0.0.1,
-seeds organisations with allocations and jobs (`antenna seed_scale`), makes one API token per
-client, runs the scenarios, checks the budget invariants after the submits, writes
+seeds organisations with allocations and jobs (`antenna-bench seed-scale`), makes one API
+token per client, runs the scenarios, checks the budget invariants after the submits, writes
 bench/results/load.json (load-smoke.json) and stops everything by PID.
 
 Scenarios (closed loop, no think time; see locustfile.py):
@@ -30,11 +30,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from antenna_bench.harness import server_env, sh, start_database, wait_http
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from antenna.bench.harness import server_env, sh, start_database, wait_http  # noqa: E402
 
 
 def locust_run(scenario: str, users: int, seconds: int, host: str, fixture: Path,
@@ -137,8 +136,8 @@ def main() -> int:
                          secret="load-bench-not-secret")
         antenna = str(BIN / "antenna")
         sh([antenna, "migrate", "-v0"], env)
-        seeded = sh([antenna, "seed_scale", "--organizations", str(args.organizations),
-                     "--jobs", str(args.jobs)], env)
+        seeded = sh([str(BIN / "antenna-bench"), "seed-scale",
+                     "--organizations", str(args.organizations), "--jobs", str(args.jobs)], env)
         result["seed"] = seeded.stdout.strip().splitlines()[-1]
         fixture = tmp / "fixture.json"
         result["fixture"] = sh([sys.executable, str(ROOT / "bench/load/prepare.py"),
@@ -172,7 +171,7 @@ def main() -> int:
                     runs.append(wrk_run(name, host + path, fx["token"], n, wrk_seconds))
         result["runs"] = runs
         check = ("import django; django.setup(); import json; "
-                 "from antenna.bench.scale import check_invariants; "
+                 "from antenna_bench.seeding import check_invariants; "
                  "from antenna.jobs.models import Job; "
                  "r = check_invariants(sample=500); r['jobs'] = Job.objects.count(); "
                  "print(json.dumps(r))")

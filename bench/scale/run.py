@@ -83,7 +83,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from antenna.bench import scale
+        from antenna_bench import page_timer, seeding
 
         result: dict[str, object] = {"machine": machine(), "smoke": args.smoke}
         with connection.cursor() as cur:
@@ -94,11 +94,11 @@ def main() -> int:
             t = time.perf_counter()
             call_command("migrate", verbosity=0)
             result["migrate_seconds"] = round(time.perf_counter() - t, 1)
-            report = scale.seed_scale(organizations=args.organizations, jobs=args.jobs,
+            report = seeding.seed_scale(organizations=args.organizations, jobs=args.jobs,
                                       log=lambda s: print(s, flush=True))
             result["seed"] = report.as_dict()
-            result["invariants"] = scale.check_invariants()
-        timings = scale.time_pages(runs=args.runs, report=report)
+            result["invariants"] = seeding.check_invariants()
+        timings = page_timer.time_pages(runs=args.runs, report=report)
         result["timings"] = [t.as_dict() for t in timings]
         result["target_ms"] = 300
         result["missed"] = [t.name for t in timings if t.median_ms > 300]

@@ -12,14 +12,13 @@ from django.db.models import Count, Sum
 
 from antenna.allocations.models import SECONDS_PER_HOUR, Allocation, LedgerEntry
 from antenna.allocations.selectors import ledger_balances
-from antenna.bench.scale import (
-    check_invariants,
-    kpi_gpu_hours_by_factory,
-    kpi_organizations_by_kind_and_region,
-    kpi_proposals_by_mode_and_state,
-    seed_scale,
-)
-from antenna.core.testing import (
+from antenna.jobs.models import Job
+from antenna.jobs.selectors import job_list
+from antenna.jobs.states import JobState
+from antenna.organizations.models import Membership, Organization
+from antenna.proposals.models import Decision, Proposal
+from antenna.proposals.services import proposal_decide, proposal_submit, proposal_withdraw
+from antenna.testing import (
     make_call,
     make_factory,
     make_operator,
@@ -27,12 +26,12 @@ from antenna.core.testing import (
     make_proposal,
     make_user,
 )
-from antenna.jobs.models import Job
-from antenna.jobs.selectors import job_list
-from antenna.jobs.states import JobState
-from antenna.organizations.models import Membership, Organization
-from antenna.proposals.models import Decision, Proposal
-from antenna.proposals.services import proposal_decide, proposal_submit, proposal_withdraw
+from antenna_bench.kpi_queries import (
+    kpi_gpu_hours_by_factory,
+    kpi_organizations_by_kind_and_region,
+    kpi_proposals_by_mode_and_state,
+)
+from antenna_bench.seeding import check_invariants, seed_scale
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ call per cluster (direct: `GET /slurm/v0.0.38/jobs`) or per allocation (Antenna:
 `GET /api/v1/jobs?allocation=`) at the same cadence. Stdlib HTTP only, so that the client side
 costs the same for both paths.
 
-    python -m antenna.bench.gateway setup ENV_FILE INSTANCE WORKDIR OUT.json   (Django set up)
+    python -m antenna_bench.gateway setup ENV_FILE INSTANCE WORKDIR OUT.json
+        (sets Django up; DJANGO_SETTINGS_MODULE defaults to antenna.config.settings)
 """
 
 from __future__ import annotations
@@ -92,9 +93,9 @@ class Cluster:
 def setup(env_file: str, instance: str, workdir: str) -> dict[str, Any]:
     """Two slurmrest factories, a Playground allocation on each (Playground binds one
     allocation to one factory), one owner and an API token. Needs Django set up."""
+    from antenna import testing
     from antenna.accounts.services import token_create
     from antenna.allocations.models import Allocation
-    from antenna.core import testing
     from antenna.factories.services import factory_register
     from antenna.proposals.services import proposal_submit
 
@@ -254,9 +255,9 @@ def summarise(path: str, tracks: list[Track], poller: Poller, extra: dict[str, A
 
 def main(argv: list[str]) -> int:
     if len(argv) == 6 and argv[1] == "setup":
-        import django
+        from antenna_bench.django_env import setup_django
 
-        django.setup()
+        setup_django()
         out = setup(argv[2], argv[3], argv[4])
         Path(argv[5]).write_text(json.dumps(out))
         return 0

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TypedDict
 
-from antenna.bench.simulator import FactorySpec, Outcome, Workload
+from antenna_bench.simulator import FactorySpec, Outcome, Workload
 
 SLOWDOWN_FLOOR_SECONDS = 10.0
 

@@ -1,4 +1,4 @@
-"""`antenna bench placement`: replay a trace under every policy and compare them."""
+"""`antenna-bench placement`: replay a trace under every policy and compare them."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from antenna.bench.metrics import PolicyMetrics, measure
-from antenna.bench.policies import BASELINES, POLICY_NAMES, make_policy
-from antenna.bench.simulator import FactorySpec, Simulation, Workload
-from antenna.bench.traces import Trace, TraceJob, read_trace
+from antenna_bench.metrics import PolicyMetrics, measure
+from antenna_bench.policies import BASELINES, POLICY_NAMES, make_policy
+from antenna_bench.simulator import FactorySpec, Simulation, Workload
+from antenna_bench.traces import Trace, TraceJob, read_trace
 
 # The shape of the default factories: jupiter : lumi : sandbox = 512 : 384 : 32.
 DEFAULT_SHAPE = (("jupiter", 512, 4), ("lumi", 384, 8), ("sandbox", 32, 4))
@@ -26,8 +26,8 @@ WEEK_SECONDS = 7 * 86400.0
 WALLTIME_FACTOR_RANGE = (1.0, 5.0)
 
 
-def default_traces_dir(repo_root: Path) -> Path:
-    return Path(repo_root).parent / "shared" / "traces"
+TRACES_DIR = Path(__file__).resolve().parents[2] / "traces"  # bench/traces in the repository
+DEFAULT_TRACE = TRACES_DIR / "philly-2017.csv.gz"
 
 
 def parse_factories(text: str) -> list[FactorySpec]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from antenna.bench.placement_benchmark import BenchmarkResult
+from antenna_bench.placement_benchmark import BenchmarkResult
 
 
 def write_plot(result: BenchmarkResult, path: Path) -> None:

@@ -8,7 +8,6 @@ import math
 import random
 from collections.abc import Sequence
 
-from antenna.bench.simulator import FactorySpec, FactoryState, Policy, Simulation, Workload
 from antenna.jobs.placement import (
     QUEUE_DEPTH,
     FactoryView,
@@ -16,6 +15,7 @@ from antenna.jobs.placement import (
     PartitionView,
     rank_factories,
 )
+from antenna_bench.simulator import FactorySpec, FactoryState, Policy, Simulation, Workload
 
 POLICY_NAMES = ("antenna", "static", "round_robin", "random", "least_loaded", "oracle")
 BASELINES = ("static", "round_robin", "random", "least_loaded")

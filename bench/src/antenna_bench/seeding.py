@@ -1,4 +1,4 @@
-"""Scale benchmark: seed a production-sized database fast, time the pages, KPI selectors.
+"""Scale seeding: a production-sized database, written fast, whose ledger balances.
 
 `seed_scale(organizations=10_000, jobs=1_000_000)` writes organisations with members,
 proposals (accepted with their decision and allocation, and some in every other state), and
@@ -9,8 +9,7 @@ the services: it is a fixture generator, not business logic. Job parameters are 
 function of the job's number, so the three passes (totals, jobs, ledger) agree without holding
 a million rows in memory.
 
-The KPI selectors (`kpi_*`) are the reporting reads the operators ask for; `time_pages` times
-the pages and endpoints a big organisation and an operator use, in-process.
+The reads the scale benchmark times are in `kpi_queries` and `page_timer`.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import datetime as dt
 import enum
 import json
 import math
-import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +27,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from antenna.accounts.models import User
@@ -51,7 +49,7 @@ from antenna.organizations.models import (
     Region,
 )
 from antenna.proposals.models import Decision, Proposal
-from antenna.proposals.states import COUNTS_FOR_CALL, ProposalState
+from antenna.proposals.states import ProposalState
 
 PREFIX = "scale"
 BIG_ORG_MEMBERS = 20
@@ -152,7 +150,9 @@ def _next_id(model: type[models.Model]) -> int:
 
 
 @dataclass(frozen=True)
-class JobSpec:
+class SeededJob:
+    """The size and fate of one seeded job (not the connectors' `JobSpec`)."""
+
     gpus: int
     walltime_minutes: int
     state: str
@@ -193,8 +193,8 @@ class SeedReport:
         return dict(self.__dict__)
 
 
-def _job_spec(n: int, factory_id: int | None, factors: dict[int, Decimal],
-              pooled_factory_id: int) -> JobSpec:
+def _seeded_job(n: int, factory_id: int | None, factors: dict[int, Decimal],
+                pooled_factory_id: int) -> SeededJob:
     """The job number `n` (a cheap deterministic hash picks its size and fate)."""
     h = (n * 2654435761) & 0xFFFFFFFF
     gpus = GPUS[h % len(GPUS)]
@@ -210,12 +210,12 @@ def _job_spec(n: int, factory_id: int | None, factors: dict[int, Decimal],
         elapsed = (walltime * 60 * (20 + (h >> 16) % 80)) // 100
         charged = charge_seconds(gpus=gpus, elapsed_seconds=elapsed, factor=factor,
                                  reserved_seconds=reserved)
-        return JobSpec(gpus, walltime, state, reserved, charged, elapsed, placed_on)
+        return SeededJob(gpus, walltime, state, reserved, charged, elapsed, placed_on)
     if fate < 95:  # cancelled before it started: reservation released
-        return JobSpec(gpus, walltime, JobState.CANCELLED, reserved, 0, None, None)
+        return SeededJob(gpus, walltime, JobState.CANCELLED, reserved, 0, None, None)
     if fate < 98:  # running
-        return JobSpec(gpus, walltime, JobState.RUNNING, reserved, None, None, placed_on)
-    return JobSpec(gpus, walltime, JobState.QUEUED, reserved, None, None, None)
+        return SeededJob(gpus, walltime, JobState.RUNNING, reserved, None, None, placed_on)
+    return SeededJob(gpus, walltime, JobState.QUEUED, reserved, None, None, None)
 
 
 def _proposal_fates(i: int) -> list[tuple[str, str]]:
@@ -373,7 +373,7 @@ def seed_scale(*, organizations: int, jobs: int, log: Callable[[str], None] = pr
         for n in range(jobs):  # pass 1: totals
             plan = plan_of(n)
             plan.n_jobs += 1
-            s = _job_spec(n, plan.factory_id, factors, pooled_on)
+            s = _seeded_job(n, plan.factory_id, factors, pooled_on)
             if s.state in (JobState.RUNNING, JobState.QUEUED):
                 plan.reserved += s.reserved
             elif s.charged:
@@ -411,7 +411,7 @@ def seed_scale(*, organizations: int, jobs: int, log: Callable[[str], None] = pr
             for n in range(jobs):
                 plan = plan_of(n)
                 members = owner_of[plan.organization_id]
-                s = _job_spec(n, plan.factory_id, factors, pooled_on)
+                s = _seeded_job(n, plan.factory_id, factors, pooled_on)
                 created = t0 + step * n
                 row = {"id": jid0 + n, "allocation_id": plan.id,
                        "submitted_by_id": members[n % len(members)],
@@ -449,7 +449,7 @@ def seed_scale(*, organizations: int, jobs: int, log: Callable[[str], None] = pr
                 lid += 1
             for n in range(jobs):
                 plan = plan_of(n)
-                s = _job_spec(n, plan.factory_id, factors, pooled_on)
+                s = _seeded_job(n, plan.factory_id, factors, pooled_on)
                 ref = f"job:{jid0 + n}"
                 created = t0 + step * n
                 yield {"id": lid, "allocation_id": plan.id, "kind": LedgerKind.RESERVE.value,
@@ -496,153 +496,6 @@ def seed_scale(*, organizations: int, jobs: int, log: Callable[[str], None] = pr
         f"{report.proposals} proposals, {report.allocations} allocations, {report.jobs} jobs, "
         f"{report.ledger_entries} ledger entries in {report.seconds} s")
     return report
-
-
-# -- KPI selectors ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FactoryHours:
-    factory: str  # a factory's short name, "pooled" (allocations) or "any" (proposals)
-    requested: Decimal
-    awarded: Decimal
-    used: Decimal
-
-
-def kpi_gpu_hours_by_factory() -> list[FactoryHours]:
-    """GPU-hours requested (proposals past draft, by preferred factory), awarded (granted on
-    allocations) and used (charged to allocations), per factory. Three grouped queries."""
-    requested: dict[str | None, int] = dict(
-        Proposal.objects.filter(state__in=[s.value for s in COUNTS_FOR_CALL])
-        .values_list("factory__name").annotate(h=Sum("requested_gpu_hours"))
-        .values_list("factory__name", "h"))
-    per_alloc: dict[str | None, tuple[int, int]] = {
-        row[0]: (row[1], row[2]) for row in
-        Allocation.objects.values_list("factory__name")
-        .annotate(g=Sum("granted_gpu_seconds"), u=Sum("used_gpu_seconds"))
-        .values_list("factory__name", "g", "u")
-    }
-    names = sorted({*(k for k in requested if k), *(k for k in per_alloc if k)})
-    rows = []
-    for name in [*names, None]:
-        g, u = per_alloc.get(name, (0, 0))
-        req = requested.get(name) or 0
-        if name is None and not (g or u or req):
-            continue
-        rows.append(FactoryHours(
-            factory=name or "pooled/any", requested=Decimal(req),
-            awarded=(Decimal(g or 0) / SECONDS_PER_HOUR).quantize(Decimal("0.0001")),
-            used=(Decimal(u or 0) / SECONDS_PER_HOUR).quantize(Decimal("0.0001"))))
-    return rows
-
-
-def kpi_proposals_by_mode_and_state() -> dict[tuple[str, str], int]:
-    """How many proposals per access mode and state (one grouped query)."""
-    return {(mode, state): n for mode, state, n in
-            Proposal.objects.values_list("call__mode", "state").annotate(n=Count("id"))
-            .values_list("call__mode", "state", "n").order_by()}
-
-
-def kpi_organizations_by_kind_and_region() -> dict[tuple[str, str], int]:
-    """How many organisations per kind and region (one grouped query)."""
-    return {(kind, region): n for kind, region, n in
-            Organization.objects.values_list("kind", "region").annotate(n=Count("id"))
-            .values_list("kind", "region", "n").order_by()}
-
-
-# -- Timing ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Timing:
-    name: str
-    median_ms: float
-    runs_ms: list[float]
-    queries: int
-    slowest_sql_ms: float
-    slowest_sql: str
-    status: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def _time(name: str, fn: Callable[[], Any], runs: int) -> Timing:
-    from django.db import reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    fn()  # warm: templates, connection, caches
-    times = []
-    status = None
-    ctx = CaptureQueriesContext(connection)
-    for k in range(runs):
-        reset_queries()
-        if k == runs - 1:
-            with ctx:
-                t = time.perf_counter()
-                result = fn()
-                times.append((time.perf_counter() - t) * 1000)
-        else:
-            t = time.perf_counter()
-            result = fn()
-            times.append((time.perf_counter() - t) * 1000)
-        status = getattr(result, "status_code", None)
-    slow = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
-    return Timing(name=name, median_ms=round(statistics.median(times), 1),
-                  runs_ms=[round(x, 1) for x in times], queries=len(ctx.captured_queries),
-                  slowest_sql_ms=round(float(slow["time"]) * 1000, 1) if slow else 0.0,
-                  slowest_sql=(slow["sql"][:400] if slow else ""), status=status)
-
-
-def time_pages(*, runs: int = 5, report: SeedReport | None = None) -> list[Timing]:
-    """Time (median of `runs`, after a warm-up) the pages and endpoints of a big organisation's
-    member and of an operator, and the KPI selectors, in-process with Django's test client."""
-    from django.test import Client
-
-    from antenna.accounts.services import token_create
-
-    big_member = User.objects.get(username=report.big_member_username if report
-                                  else f"{PREFIX}-0-m1")
-    operator = User.objects.get(username=report.operator_username if report
-                                else f"{PREFIX}-operator")
-    org_id = Membership.objects.filter(user=big_member).values_list("organization_id",
-                                                                    flat=True).first()
-    assert org_id is not None
-    allocation = (Allocation.objects.filter(organization_id=org_id)
-                  .annotate(n=Count("jobs")).order_by("-n").first())
-    assert allocation is not None
-    a = allocation.pk
-    member = Client()
-    member.force_login(big_member)
-    op = Client()
-    op.force_login(operator)
-    _, key = token_create(user=big_member, name="scale bench")
-    _, op_key = token_create(user=operator, name="scale bench")
-    auth = {"Authorization": f"Bearer {key}"}
-    op_auth = {"Authorization": f"Bearer {op_key}"}
-    some_job = Job.objects.filter(allocation_id=a).order_by("-id").values_list("pk",
-                                                                              flat=True).first()
-    cases: list[tuple[str, Callable[[], Any]]] = [
-        (f"page /allocations/{a}/ (member)", lambda: member.get(f"/allocations/{a}/")),
-        ("page /jobs/ (member)", lambda: member.get("/jobs/")),
-        (f"page /jobs/?allocation={a} (member)", lambda: member.get(f"/jobs/?allocation={a}")),
-        ("page /console/ (operator)", lambda: op.get("/console/")),
-        ("page /overview/ (operator)", lambda: op.get("/overview/")),
-        (f"api GET /jobs?allocation={a} (member)",
-         lambda: member.get(f"/api/v1/jobs?allocation={a}", headers=auth)),
-        ("api GET /jobs (member)", lambda: member.get("/api/v1/jobs", headers=auth)),
-        ("api GET /jobs (operator)", lambda: op.get("/api/v1/jobs", headers=op_auth)),
-        ("api GET /jobs?offset=5000 (member)",
-         lambda: member.get("/api/v1/jobs?offset=5000", headers=auth)),
-        (f"api GET /jobs/{some_job} (member)",
-         lambda: member.get(f"/api/v1/jobs/{some_job}", headers=auth)),
-        (f"api GET /allocations/{a} (member)",
-         lambda: member.get(f"/api/v1/allocations/{a}", headers=auth)),
-        ("kpi gpu_hours_by_factory", kpi_gpu_hours_by_factory),
-        ("kpi proposals_by_mode_and_state", kpi_proposals_by_mode_and_state),
-        ("kpi organizations_by_kind_and_region", kpi_organizations_by_kind_and_region),
-    ]
-    return [_time(name, fn, runs) for name, fn in cases]
 
 
 def check_invariants(sample: int = 50) -> dict[str, Any]:

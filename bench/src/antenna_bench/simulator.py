@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from antenna.bench.traces import TraceJob
+from antenna_bench.traces import TraceJob
 
 # How many queued jobs one backfill pass tests, like Slurm's bf_max_job_test (default 500).
 BACKFILL_DEPTH = 500
