@@ -4,14 +4,14 @@
 #   2. the API under load on PostgreSQL (bench/load/run.sh -> bench/results/load*.json);
 #   3. a production-sized database (bench/scale/run.sh -> bench/results/scale*.json);
 #   4. the gateway's overhead on the two loopback Slurm clusters (bench/gateway/run.sh).
-# Traces are read from ../shared/traces beside the repo (override: TRACES=/path).
+# Traces are read from bench/traces in the repository (override: TRACES=/path).
 # About 25 minutes on 2 cores; --smoke runs small versions in a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=""
 if [ "${1:-}" = "--smoke" ]; then smoke="--smoke"; fi
-ANTENNA="${ANTENNA:-.venv/bin/antenna}"
-TRACES="${TRACES:-$(cd .. && pwd)/shared/traces}"
+BENCH="${BENCH:-.venv/bin/antenna-bench}"
+TRACES="${TRACES:-bench/traces}"
 OUT=bench/results
 mkdir -p "$OUT"
 start=$(date +%s)
@@ -19,7 +19,7 @@ start=$(date +%s)
 run() {  # name trace load-scale [extra args]
     local name=$1 trace=$2 scale=$3
     shift 3
-    "$ANTENNA" bench placement --trace "$TRACES/$trace" --load-scale "$scale" --seed 0 \
+    "$BENCH" placement --trace "$TRACES/$trace" --load-scale "$scale" --seed 0 \
         --json "$OUT/placement-$name.json" --plot "$OUT/placement-$name.png" "$@" \
         > "$OUT/placement-$name.txt"
     echo "placement-$name done"
@@ -27,16 +27,16 @@ run() {  # name trace load-scale [extra args]
 
 echo "== placement on real traces"
 if [ -n "$smoke" ]; then
-    "$ANTENNA" bench placement --trace "$TRACES/philly-2017.csv" --jobs 300 --seed 0 \
+    "$BENCH" placement --trace "$TRACES/philly-2017.csv.gz" --jobs 300 --seed 0 \
         --json "$OUT/placement-smoke.json" > "$OUT/placement-smoke.txt"
-    "$ANTENNA" bench placement --trace "$TRACES/KTH-SP2-1996-2.1-cln.swf.gz" --jobs 300 \
+    "$BENCH" placement --trace "$TRACES/KTH-SP2-1996-2.1-cln.swf.gz" --jobs 300 \
         --seed 0 > /dev/null
     echo "placement smoke done"
 else
-    run philly philly-2017.csv 1 &
+    run philly philly-2017.csv.gz 1 &
     run kth KTH-SP2-1996-2.1-cln.swf.gz 1 &
     wait
-    run philly-x1.5 philly-2017.csv 1.5 &
+    run philly-x1.5 philly-2017.csv.gz 1.5 &
     run alibaba alibaba-gpu-2023-tasks.csv 1 &
     wait
     run alibaba-x3 alibaba-gpu-2023-tasks.csv 3 &

@@ -9,16 +9,15 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
-from antenna.bench.metrics import jain_index, measure
-from antenna.bench.placement_benchmark import run_benchmark
-from antenna.bench.policies import AntennaPolicy, LeastLoadedPolicy, StaticPolicy
-from antenna.bench.simulator import FactorySpec, Simulation, Workload
-from antenna.bench.traces import TraceJob, read_trace
+from antenna_bench.cli import main
+from antenna_bench.metrics import jain_index, measure
+from antenna_bench.placement_benchmark import run_benchmark
+from antenna_bench.policies import AntennaPolicy, LeastLoadedPolicy, StaticPolicy
+from antenna_bench.simulator import FactorySpec, Simulation, Workload
+from antenna_bench.traces import TraceJob, read_trace
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
-TRACES = REPO_ROOT.parent / "shared" / "traces"
+TRACES = Path(__file__).resolve().parents[1] / "traces"  # bench/traces, in the repository
 
 
 def workload(rows, org=None):
@@ -148,7 +147,6 @@ def test_same_seed_same_results_and_derived_walltimes_are_stated(tmp_path):
 
 
 def test_real_traces_parse():
-    assert TRACES.is_dir(), f"the traces must be beside the repo: {TRACES}"
     kth = read_trace(TRACES / "KTH-SP2-1996-2.1-cln.swf.gz")
     assert len(kth.jobs) == 27992 and all(job.requested for job in kth.jobs)
     alibaba = read_trace(TRACES / "alibaba-gpu-2023-tasks.csv")
@@ -157,13 +155,14 @@ def test_real_traces_parse():
 
 
 def test_cli_smoke_on_a_real_trace(tmp_path):
-    trace = TRACES / "philly-2017.csv"
-    assert trace.is_file(), f"missing trace {trace} (CI has shared/ beside the repo)"
+    trace = TRACES / "philly-2017.csv.gz"
     out = StringIO()
-    call_command("bench", "placement", "--trace", str(trace), "--jobs", "400",
-                 "--json", str(tmp_path / "r.json"), stdout=out)
+    status = main(["placement", "--trace", str(trace), "--jobs", "400",
+                   "--json", str(tmp_path / "r.json")], out=out)
+    assert status == 0
     result = json.loads((tmp_path / "r.json").read_text())
-    assert result["jobs"] == 400 and result["trace"] == "philly-2017.csv"
+    assert result["jobs"] == 400 and result["trace"] == "philly-2017.csv.gz"
+    assert result["format"] == "philly"
     assert set(result["policies"]) == {"antenna", "static", "round_robin", "random",
                                        "least_loaded", "oracle"}
     for metrics in result["policies"].values():
@@ -171,3 +170,21 @@ def test_cli_smoke_on_a_real_trace(tmp_path):
                 "jain_fairness"} <= set(metrics)
     assert "derived" in result["walltime_source"]
     assert "least_loaded" in out.getvalue()
+
+
+def test_the_traces_in_the_repository_are_the_pinned_ones():
+    import hashlib
+
+    pinned = {}
+    for line in (TRACES / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        pinned[name] = digest
+    assert set(pinned) == {p.name for p in TRACES.iterdir()} - {"SHA256SUMS", "README.md"}
+    for name, digest in pinned.items():
+        assert hashlib.sha256((TRACES / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_the_multi_site_swf_log_parses():
+    metacentrum = read_trace(TRACES / "METACENTRUM-2009-2.swf.gz")
+    assert metacentrum.format == "swf" and metacentrum.jobs
+    assert len({job.site for job in metacentrum.jobs}) == 14
