@@ -11,7 +11,7 @@ import pytest
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest.py skips every browser test, with the reason
-    expect = None
+    expect = None  # type: ignore[assignment]
 
 PASSWORD = "lena-wants-gpus-2026"
 TITLE = "Frietkot demand forecasting with a small transformer"
@@ -148,7 +148,8 @@ def test_applicant_from_sign_up_to_a_finished_job(open_page):
     expect(page.locator("#job-log")).to_contain_text("hello from Lena", timeout=30_000)
 
 
-@pytest.mark.parametrize(("code", "calls_word"), [("fr", "Appels"), ("nl", "Oproepen"), ("de", "Ausschreibungen")])
+@pytest.mark.parametrize(("code", "calls_word"),
+                         [("fr", "Appels"), ("nl", "Oproepen"), ("de", "Ausschreibungen")])
 def test_language_switcher(open_page, code, calls_word):
     page = open_page()
     page.goto("/calls/")

@@ -8,7 +8,7 @@ import re
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest.py skips every browser test, with the reason
-    expect = None
+    expect = None  # type: ignore[assignment]
 
 
 def click_submit(form) -> None:
