@@ -5,12 +5,14 @@ ANTENNA_DATA_DIR       where the SQLite file, uploads and job directories live (
 ANTENNA_SECRET_KEY     the signing key; default: a random key made once in the data directory
 ANTENNA_DEBUG          "1"/"true" for development (default off)
 ANTENNA_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
+ANTENNA_BWRAP          the bubblewrap binary that sandboxes local jobs (default /usr/bin/bwrap)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +30,8 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = _env_bool("ANTENNA_DEBUG", False)
 DATA_DIR = Path(os.environ.get("ANTENNA_DATA_DIR", Path.cwd() / "var")).resolve()
+# The local connector runs each job in a bubblewrap sandbox (docs/security.md).
+ANTENNA_BWRAP = os.environ.get("ANTENNA_BWRAP", "/usr/bin/bwrap")
 
 
 def _secret_key() -> str:
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "antenna.core",
     "antenna.accounts",
     "antenna.organizations",
@@ -90,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy on every response (django-csp). Scripts only from the app itself:
@@ -151,6 +158,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+
+# Sign-in throttling (django-axes): after ANTENNA_LOGIN_FAILURE_LIMIT failed sign-ins for one
+# account, or from one address, within ANTENNA_LOGIN_LOCKOUT_MINUTES, further sign-ins for it
+# are refused for that long, with a page that says so. A successful sign-in resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ANTENNA_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ANTENNA_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "antenna.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
 
