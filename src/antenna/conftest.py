@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from antenna.core import testing
+from antenna import testing
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from antenna.accounts.access import current_user
 from antenna.accounts.forms import SignUpForm, TokenForm
 from antenna.accounts.models import ApiToken
 from antenna.accounts.services import token_create, token_revoke, user_create
 from antenna.core.errors import AntennaError
-from antenna.portal.pages import current_user, error_status
+from antenna.core.pages import error_status
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from antenna.accounts.access import current_user
 from antenna.allocations.schemas import (
     AllocationFilters,
     AllocationOut,
@@ -20,9 +21,9 @@ from antenna.allocations.services import (
     allocation_submit_final_report,
     allocation_suspend,
 )
-from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
+from antenna.core.api import ErrorOut, ListParams, Page, paginate
 
-router = Router(tags=["allocations"], auth=API_AUTH)
+router = Router(tags=["allocations"])
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                      409: ErrorOut}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,16 +17,26 @@ from antenna.core.errors import PermissionDenied, ValidationFailed
 from antenna.core.workdays import add_months
 from antenna.factories.models import Factory
 from antenna.organizations.access import require_member
-
-if TYPE_CHECKING:
-    from antenna.proposals.models import Proposal
+from antenna.organizations.models import Organization
 
 FINAL_REPORT_MONTHS = 3
 
 
+class GrantedProposal(Protocol):
+    """What a grant needs of the proposal it awards (a `proposals.Proposal` fits; proposals
+    sit above allocations, so this module does not import them)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def organization(self) -> Organization: ...
+    @property
+    def duration_months(self) -> int: ...
+
+
 def allocation_grant(
     *,
-    proposal: Proposal,
+    proposal: GrantedProposal,
     gpu_hours: int,
     factory: Factory | None,
     starts_on: dt.date | None = None,
@@ -39,7 +49,7 @@ def allocation_grant(
     ends_on = add_months(starts_on, proposal.duration_months)
     allocation = Allocation.objects.create(
         organization=proposal.organization,
-        proposal=proposal,
+        proposal_id=proposal.pk,
         factory=factory,
         granted_gpu_seconds=gpu_hours * SECONDS_PER_HOUR,
         starts_on=starts_on,

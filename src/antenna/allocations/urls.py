@@ -5,7 +5,5 @@ from antenna.allocations import views
 app_name = "allocations"
 urlpatterns = [
     path("allocations/", views.allocation_index, name="list"),
-    path("allocations/<int:pk>/", views.allocation_detail, name="detail"),
-    path("allocations/<int:pk>/final-report/", views.allocation_final_report,
-         name="final_report"),
+    # detail and final_report: portal/urls.py (the page lists the allocation's jobs)
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.calls.models import Call
+from antenna.calls.modes import MODE_DEFAULTS, AccessMode
 from antenna.core.errors import NotFound
 
 
@@ -27,3 +30,18 @@ def call_get(pk: int, *, include_unpublished: bool = False) -> Call:
     if call is None:
         raise NotFound(_("Call %(pk)s not found.") % {"pk": pk})
     return call
+
+
+def access_modes(open_calls: list[Call] | None = None) -> list[dict[str, Any]]:
+    """The four access modes in plain words, each with its open calls."""
+    calls = open_calls if open_calls is not None else list(call_list(open_only=True))
+    return [
+        {
+            "value": mode.value,
+            "label": mode.label,
+            "summary": MODE_DEFAULTS[mode.value].summary,
+            "defaults": MODE_DEFAULTS[mode.value],
+            "calls": [c for c in calls if c.mode == mode.value],
+        }
+        for mode in AccessMode
+    ]

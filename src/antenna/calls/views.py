@@ -6,10 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from antenna.calls.modes import CRITERION_LABELS
-from antenna.calls.selectors import call_get
+from antenna.calls.selectors import access_modes, call_get
 from antenna.core.errors import NotFound
 from antenna.organizations.models import OrganizationKind
-from antenna.portal.views import access_modes
 
 
 def call_index(request: HttpRequest) -> HttpResponse:

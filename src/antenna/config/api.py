@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from antenna.accounts.auth import API_AUTH
 from antenna.allocations.api import router as allocations_router
 from antenna.calls.api import router as calls_router
 from antenna.core.api import install_error_handlers
@@ -21,6 +22,7 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>`."
     ),
     urls_namespace="api-v1",
+    auth=API_AUTH,  # every router's endpoints: an API token or the browser session
 )
 install_error_handlers(api)
 api.add_router("/organizations", organizations_router)

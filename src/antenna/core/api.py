@@ -1,4 +1,7 @@
-"""The pieces every app's router shares: authentication, errors as JSON, list envelopes."""
+"""The pieces every app's router shares: errors as JSON, list envelopes.
+
+Authentication needs users, so it lives in `accounts.auth` and is wired in `config/api.py`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 
-from antenna.accounts.models import User
-from antenna.accounts.selectors import user_for_token
 from antenna.core.errors import AntennaError, NotEligible
 
 T = TypeVar("T")
@@ -22,26 +22,6 @@ T = TypeVar("T")
 # An id as the database stores it (a 64-bit key): anything larger is a 422, not a crash.
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 MAX_OFFSET = 1_000_000_000
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>` with a personal API token."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-API_AUTH = [TokenAuth(), django_auth]
-
-
-def current_user(request: HttpRequest) -> User:
-    """The authenticated user of an API request (the auth classes guarantee one)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class ErrorOut(Schema):
@@ -127,13 +107,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 __all__ = [
-    "API_AUTH",
     "DbId",
     "ErrorOut",
     "ListParams",
     "Page",
     "Query",
-    "current_user",
     "install_error_handlers",
     "paginate",
 ]

@@ -7,11 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from antenna.core.api import API_AUTH, ListParams, Page, paginate
+from antenna.core.api import ListParams, Page, paginate
 from antenna.factories.schemas import FactoryFilters, FactoryOut
 from antenna.factories.selectors import factory_list
 
-router = Router(tags=["factories"], auth=API_AUTH)
+router = Router(tags=["factories"])
 
 
 @router.get("", response=Page[FactoryOut])

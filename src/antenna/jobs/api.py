@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from antenna.accounts.access import current_user
 from antenna.allocations.models import hours
 from antenna.allocations.selectors import allocation_for_user
 from antenna.connectors.registry import connector_for
-from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
+from antenna.core.api import ErrorOut, ListParams, Page, paginate
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.selectors import factory_by_id
 from antenna.jobs.access import job_for_user
@@ -19,7 +20,7 @@ from antenna.jobs.schemas import JobEstimateIn, JobEstimateOut, JobFilters, JobI
 from antenna.jobs.selectors import job_list
 from antenna.jobs.services import job_cancel, job_cost_seconds, job_submit
 
-router = Router(tags=["jobs"], auth=API_AUTH)
+router = Router(tags=["jobs"])
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                      409: ErrorOut}
 

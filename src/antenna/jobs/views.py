@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from antenna.accounts.access import current_user
 from antenna.allocations.models import Allocation, hours
 from antenna.allocations.selectors import allocation_for_user
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import AntennaError, FactoryUnavailable
 from antenna.core.models import AuditEvent
+from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
 from antenna.jobs.access import job_for_user
 from antenna.jobs.forms import JobForm, RecipeForm
@@ -32,7 +34,6 @@ from antenna.jobs.selectors import job_list
 from antenna.jobs.services import candidate_factories, job_cancel, job_cost_seconds, job_submit
 from antenna.jobs.states import JOB_MACHINE
 from antenna.organizations.access import is_member
-from antenna.portal.pages import current_user, error_status, visible_or_404
 
 
 def _submit_page(request: HttpRequest, allocation: Allocation, form: JobForm,

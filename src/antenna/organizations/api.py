@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
+from antenna.accounts.access import current_user
+from antenna.core.api import ErrorOut, ListParams, Page, paginate
 from antenna.organizations.access import organization_for_user
 from antenna.organizations.schemas import (
     MemberIn,
@@ -19,7 +20,7 @@ from antenna.organizations.schemas import (
 from antenna.organizations.selectors import memberships_of, organization_list
 from antenna.organizations.services import organization_add_member, organization_create
 
-router = Router(tags=["organizations"], auth=API_AUTH)
+router = Router(tags=["organizations"])
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                      409: ErrorOut}
 

@@ -11,19 +11,18 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from antenna.accounts.access import current_user, require_operator, require_operator_or_observer
 from antenna.accounts.models import User
+from antenna.allocations.burndown import allocation_burndowns
 from antenna.allocations.selectors import allocation_list
 from antenna.calls.models import Call
-from antenna.calls.modes import MODE_DEFAULTS, AccessMode
-from antenna.calls.selectors import call_list
+from antenna.calls.selectors import access_modes, call_list
 from antenna.core.models import AuditEvent
 from antenna.factories.models import Factory, FactoryKind
 from antenna.factories.selectors import factory_list
 from antenna.organizations.selectors import organizations_of_user
-from antenna.portal.burndown import allocation_burndowns
 from antenna.portal.forms import TriageForm
 from antenna.portal.next_steps import next_steps
-from antenna.portal.pages import current_user, require_operator, require_operator_or_observer
 from antenna.portal.selectors import (
     CONSOLE_LIMIT,
     allocations_to_watch,
@@ -36,21 +35,6 @@ from antenna.proposals.selectors import decision_queue, proposal_list
 
 DASHBOARD_ROWS = 10
 CHARTED_ALLOCATIONS = 4
-
-
-def access_modes(open_calls: list[Call] | None = None) -> list[dict[str, Any]]:
-    """The four access modes in plain words, each with its open calls."""
-    calls = open_calls if open_calls is not None else list(call_list(open_only=True))
-    return [
-        {
-            "value": mode.value,
-            "label": mode.label,
-            "summary": MODE_DEFAULTS[mode.value].summary,
-            "defaults": MODE_DEFAULTS[mode.value],
-            "calls": [c for c in calls if c.mode == mode.value],
-        }
-        for mode in AccessMode
-    ]
 
 
 def _dashboard(user: User, open_calls: list[Call]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from antenna.accounts.access import current_user
 from antenna.calls.selectors import call_get
-from antenna.core.api import API_AUTH, ErrorOut, ListParams, Page, current_user, paginate
+from antenna.core.api import ErrorOut, ListParams, Page, paginate
 from antenna.core.errors import NotFound
 from antenna.factories.selectors import factory_by_id
 from antenna.organizations.access import organization_for_user
@@ -43,7 +44,7 @@ from antenna.proposals.services import (
     proposal_withdraw,
 )
 
-router = Router(tags=["proposals"], auth=API_AUTH)
+router = Router(tags=["proposals"])
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                      409: ErrorOut}
 

@@ -15,16 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from antenna.accounts.access import current_user, require_operator
 from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.models import Allocation
 from antenna.calls.modes import ReviewProcess
 from antenna.calls.selectors import call_get
 from antenna.core.errors import AntennaError, NotEligible, NotFound
+from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
 from antenna.factories.selectors import factory_by_id
 from antenna.organizations.access import is_member
 from antenna.organizations.selectors import organizations_of_user
-from antenna.portal.pages import current_user, error_status, require_operator, visible_or_404
 from antenna.proposals.access import proposal_for_user
 from antenna.proposals.eligibility import eligibility_problems
 from antenna.proposals.estimator import DEFAULT_MARGIN, GPU_PROFILES, GpuProfile, estimate

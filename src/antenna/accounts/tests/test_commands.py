@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from antenna.accounts.models import ApiToken, User
-from antenna.core.testing import ApiClient
+from antenna.testing import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from antenna import testing
 from antenna.accounts.models import ApiToken, User
 from antenna.accounts.selectors import user_for_token
 from antenna.accounts.services import token_create
-from antenna.core import testing
 
 pytestmark = pytest.mark.django_db
 

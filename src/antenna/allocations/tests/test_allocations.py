@@ -12,7 +12,7 @@ from antenna.allocations.models import Allocation, LedgerEntry, LedgerKind
 from antenna.allocations.selectors import ledger_balances
 from antenna.allocations.services import allocations_expire_due
 from antenna.core.models import AuditEvent
-from antenna.core.testing import assert_error
+from antenna.testing import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from antenna.allocations.burndown import Movement, allocation_burndowns, burndown
 from antenna.allocations.models import LedgerEntry, LedgerKind
-from antenna.portal.burndown import Movement, allocation_burndowns, burndown
 
 H = 3600
 D = dt.date

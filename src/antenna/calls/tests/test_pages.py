@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from antenna.core import testing
+from antenna import testing
 
 pytestmark = pytest.mark.django_db
 

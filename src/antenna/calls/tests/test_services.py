@@ -13,7 +13,7 @@ from antenna.calls.services import call_create, call_update
 from antenna.core.countries import DEFAULT_ELIGIBLE_COUNTRIES
 from antenna.core.errors import PermissionDenied, ValidationFailed
 from antenna.core.models import AuditEvent
-from antenna.core.testing import assert_error, make_call, make_factory, make_user
+from antenna.testing import assert_error, make_call, make_factory, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ import pytest
 
 from antenna.allocations.services import allocation_suspend
 from antenna.config.api import api as ninja_api
-from antenna.core.testing import ApiClient, World, assert_error, enterprise_number, error_shape
+from antenna.testing import ApiClient, World, assert_error, enterprise_number, error_shape
 
 pytestmark = pytest.mark.django_db
 

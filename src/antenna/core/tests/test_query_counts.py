@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from antenna.core.testing import (
+from antenna.organizations.services import organization_add_member
+from antenna.proposals.services import proposal_submit
+from antenna.testing import (
     ApiClient,
     make_call,
     make_factory,
@@ -14,8 +16,6 @@ from antenna.core.testing import (
     make_proposal,
     make_user,
 )
-from antenna.organizations.services import organization_add_member
-from antenna.proposals.services import proposal_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from antenna import testing
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
-from antenna.core import testing
 from antenna.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from antenna import testing
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
-from antenna.core import testing
 from antenna.jobs.dispatch import run_cycle
 from antenna.jobs.models import Job
 

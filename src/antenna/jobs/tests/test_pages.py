@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from antenna import testing
 from antenna.allocations.models import Allocation
-from antenna.core import testing
 from antenna.jobs.models import Job
 from antenna.jobs.services import job_submit
 from antenna.proposals.services import proposal_submit

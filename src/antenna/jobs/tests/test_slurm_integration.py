@@ -32,11 +32,11 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from antenna import testing
 from antenna.allocations.models import Allocation, LedgerEntry, LedgerKind
 from antenna.allocations.selectors import ledger_balances
 from antenna.connectors.base import JobRejected, JobSpec
 from antenna.connectors.registry import connector_for
-from antenna.core import testing
 from antenna.factories.models import Factory
 from antenna.factories.services import factory_register
 from antenna.jobs import dispatch

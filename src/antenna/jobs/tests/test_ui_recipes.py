@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from django.test import Client
 
-from antenna.core import testing
+from antenna import testing
 from antenna.factories.models import FactoryKind
 from antenna.jobs.models import Job
 from antenna.jobs.recipes import (

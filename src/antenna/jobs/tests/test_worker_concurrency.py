@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
+from antenna import testing
 from antenna.allocations.models import Allocation
-from antenna.core import testing
 from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.jobs.services import job_submit

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from antenna import testing
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
-from antenna.core import testing
 from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.proposals.services import proposal_submit

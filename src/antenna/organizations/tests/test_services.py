@@ -8,13 +8,13 @@ import pytest
 
 from antenna.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from antenna.core.models import AuditEvent
-from antenna.core.testing import assert_error, enterprise_number, make_org, make_user
 from antenna.organizations.enterprise_number import (
     format_enterprise_number,
     normalize_enterprise_number,
 )
 from antenna.organizations.models import Membership, Organization
 from antenna.organizations.services import organization_add_member, organization_create
+from antenna.testing import assert_error, enterprise_number, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 

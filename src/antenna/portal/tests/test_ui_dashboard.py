@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from antenna import testing
 from antenna.allocations.models import Allocation
-from antenna.core import testing
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
 from antenna.jobs.states import JobState

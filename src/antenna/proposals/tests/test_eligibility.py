@@ -12,7 +12,11 @@ from django.utils import timezone
 from antenna.allocations.models import Allocation
 from antenna.allocations.services import allocation_grant, allocation_submit_final_report
 from antenna.calls.services import call_update
-from antenna.core.testing import (
+from antenna.core.workdays import add_months
+from antenna.proposals.eligibility import RULES, eligibility_problems
+from antenna.proposals.models import Proposal
+from antenna.proposals.services import proposal_submit
+from antenna.testing import (
     ApiClient,
     assert_error,
     make_call,
@@ -21,10 +25,6 @@ from antenna.core.testing import (
     make_proposal,
     make_user,
 )
-from antenna.core.workdays import add_months
-from antenna.proposals.eligibility import RULES, eligibility_problems
-from antenna.proposals.models import Proposal
-from antenna.proposals.services import proposal_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from antenna import testing
 from antenna.allocations.models import Allocation
-from antenna.core import testing
 from antenna.proposals.models import Proposal, Review
 from antenna.proposals.services import proposal_assign_reviewer, proposal_submit
 

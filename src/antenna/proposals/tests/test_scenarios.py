@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from antenna import testing
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
 from antenna.calls.models import Call
-from antenna.core import testing
 
 pytestmark = pytest.mark.django_db
 

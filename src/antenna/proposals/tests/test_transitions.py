@@ -7,10 +7,10 @@ import pytest
 from antenna.allocations.models import Allocation
 from antenna.allocations.services import allocation_close
 from antenna.allocations.states import ALLOCATION_MACHINE, AllocationState
-from antenna.core.testing import ApiClient, World, assert_error
 from antenna.proposals.models import Proposal
 from antenna.proposals.services import proposal_decide, proposal_withdraw
 from antenna.proposals.states import PROPOSAL_MACHINE, ProposalState
+from antenna.testing import ApiClient, World, assert_error
 
 pytestmark = pytest.mark.django_db
 

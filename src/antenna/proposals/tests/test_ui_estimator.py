@@ -7,7 +7,7 @@ import math
 import pytest
 from django.test import Client
 
-from antenna.core import testing
+from antenna import testing
 from antenna.proposals.estimator import GPU_PROFILES, estimate, total_flops
 
 

@@ -11,17 +11,6 @@ from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
 from antenna.core.errors import InvalidTransition, NotEligible, ValidationFailed
 from antenna.core.models import AuditEvent
-from antenna.core.testing import (
-    PDF_BYTES,
-    ApiClient,
-    assert_error,
-    make_call,
-    make_factory,
-    make_org,
-    make_proposal,
-    make_reviewer,
-    make_user,
-)
 from antenna.core.workdays import add_months
 from antenna.organizations.services import organization_add_member
 from antenna.proposals.models import Decision, Proposal, Review, TechnicalAssessment
@@ -31,6 +20,17 @@ from antenna.proposals.services import (
     proposal_decide,
     proposal_review,
     proposal_submit,
+)
+from antenna.testing import (
+    PDF_BYTES,
+    ApiClient,
+    assert_error,
+    make_call,
+    make_factory,
+    make_org,
+    make_proposal,
+    make_reviewer,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
