@@ -14,7 +14,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from antenna.core.errors import AntennaError, FactoryUnavailable
 
@@ -93,6 +93,18 @@ class JobRejected(AntennaError):
     status_code = 400
     retryable = False
     code = "job_rejected"
+
+
+class ConnectorTarget(Protocol):
+    """What the registry needs of a factory to build its connector (a `factories.Factory`
+    fits): connectors know no app, so they ask for these three attributes only."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def connector(self) -> str: ...
+    @property
+    def connector_settings(self) -> Any: ...
 
 
 class Connector(ABC):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from antenna.connectors.base import Connector
-
-if TYPE_CHECKING:
-    from antenna.factories.models import Factory
+from antenna.connectors.base import Connector, ConnectorTarget
 
 _REGISTRY: dict[str, type[Connector]] = {}
 
@@ -31,7 +28,7 @@ def connector_class(kind: str) -> type[Connector]:
             from exc
 
 
-def connector_for(factory: Factory, **overrides: Any) -> Connector:
+def connector_for(factory: ConnectorTarget, **overrides: Any) -> Connector:
     """A connector instance for `factory`, built from its stored (secret-free) settings."""
     cls = connector_class(factory.connector)
     settings = dict(factory.connector_settings or {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -132,7 +132,7 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
     ranked = rank_factories(request, factory_views(usable), usage)
     if not ranked:
         can_ever = rank_factories(request, [
-            v.__class__(**{**v.__dict__, "available": True}) for v in factory_views(candidates)
+            replace(v, available=True) for v in factory_views(candidates)
         ])
         if not can_ever:
             job_record_rejected(job=job, reason="No factory of this allocation can run it.")

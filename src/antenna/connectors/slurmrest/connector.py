@@ -62,8 +62,8 @@ from antenna.connectors.slurmrest.protocol import (
     SlurmApi,
     SlurmError,
     SubmitRequest,
-    api_for,
 )
+from antenna.connectors.slurmrest.versions import api_for
 from antenna.core.errors import FactoryUnavailable
 
 log = logging.getLogger("antenna.connectors.slurmrest")
@@ -132,9 +132,6 @@ def exit_code_from_wait_status(raw: int) -> tuple[int, int]:
 class SlurmRestConnector(Connector):
     """Submits, polls, cancels and accounts jobs through slurmrestd (see the module docstring)."""
 
-    capabilities = frozenset({Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
-                              Capability.FIND_BY_NAME})
-
     def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
         super().__init__(factory_name, settings)
         self.url = str(settings.get("url") or "").rstrip("/")
@@ -156,10 +153,10 @@ class SlurmRestConnector(Connector):
         if not self.url or not self.user or not (self.token_file or self.token_env):
             self.config_error = "slurmrest needs url, user and token_file or token_env"
         self.workdir_is_local = os.path.isdir(self.workdir)
-        caps = {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME}
-        if self.workdir_is_local:
-            caps.add(Capability.LOGS)
-        self.capabilities = frozenset(caps)
+        # Declared here, once: logs only when the job's output files are readable from here.
+        self.capabilities = frozenset(
+            {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME}
+            | ({Capability.LOGS} if self.workdir_is_local else set()))
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # -- transport -----------------------------------------------------------------------
@@ -219,6 +216,16 @@ class SlurmRestConnector(Connector):
         return status, body
 
     def _get(self, call: HttpCall, attempts: int = GET_ATTEMPTS) -> tuple[int, dict[str, Any]]:
+        """A GET (a read), retried a few times with a short back-off."""
+        assert call.method == "GET", call.method
+        return self._retried(call, attempts)
+
+    def _delete(self, call: HttpCall) -> tuple[int, dict[str, Any]]:
+        """A DELETE (cancelling twice is harmless, so it is retried like a read)."""
+        assert call.method == "DELETE", call.method
+        return self._retried(call, GET_ATTEMPTS)
+
+    def _retried(self, call: HttpCall, attempts: int) -> tuple[int, dict[str, Any]]:
         """An idempotent request, retried a few times with a short back-off."""
         last: BaseException | None = None
         for attempt in range(attempts):
@@ -309,7 +316,7 @@ class SlurmRestConnector(Connector):
 
     def _submit(self, spec: JobSpec) -> str:
         api = self._slurm()
-        call = api.submit(self._submit_request(spec))
+        call = api.submit_request(self._submit_request(spec))
         last: BaseException | None = None
         for attempt in range(SUBMIT_ATTEMPTS):
             try:
@@ -469,7 +476,7 @@ class SlurmRestConnector(Connector):
     # -- cancel --------------------------------------------------------------------------
     def _cancel(self, scheduler_job_id: str) -> None:
         api = self._slurm()
-        status, body = self._get(api.cancel(scheduler_job_id))  # cancelling twice is harmless
+        status, body = self._delete(api.cancel(scheduler_job_id))
         errors = api.parse_errors(body)
         if not errors and status < 300:
             return

@@ -2,7 +2,8 @@
 
 The connector speaks only these types; a module per API version (`v0_0_38.py`, later
 `v0_0_39.py`, ...) builds the requests and parses the responses of that version. Add a version by
-writing a module with a class that satisfies `SlurmApi` and listing it in `api_for` below.
+writing a module with a class that satisfies `SlurmApi` and listing it in `versions.py`. This
+module holds only types: the version modules import it, never the other way round.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class SlurmApi(Protocol):
     version: str
 
     def ping(self) -> HttpCall: ...
-    def submit(self, request: SubmitRequest) -> HttpCall: ...
+    def submit_request(self, request: SubmitRequest) -> HttpCall: ...
     def job(self, job_id: str) -> HttpCall: ...
     def jobs(self) -> HttpCall: ...
     def cancel(self, job_id: str) -> HttpCall: ...
@@ -118,15 +119,3 @@ class SlurmApi(Protocol):
     def parse_submit(self, body: dict[str, Any]) -> SubmitResult: ...
     def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]: ...
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]: ...
-
-
-def api_for(version: str) -> SlurmApi:
-    """The request/response mapping of `version` (e.g. "v0.0.38")."""
-    from antenna.connectors.slurmrest import v0_0_38
-
-    versions: dict[str, SlurmApi] = {v0_0_38.API.version: v0_0_38.API}
-    try:
-        return versions[version]
-    except KeyError as exc:
-        raise ValueError(f"slurmrest api_version '{version}' is not supported; known: "
-                         f"{', '.join(sorted(versions))}") from exc

@@ -72,7 +72,7 @@ class V0038:
     def ping(self) -> HttpCall:
         return HttpCall("GET", f"{self._slurm}/ping")
 
-    def submit(self, request: SubmitRequest) -> HttpCall:
+    def submit_request(self, request: SubmitRequest) -> HttpCall:
         job: dict[str, Any] = {
             "name": request.name,
             "partition": request.partition,
