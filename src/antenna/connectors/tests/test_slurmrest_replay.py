@@ -28,7 +28,7 @@ from antenna.connectors.slurmrest import connector as slurmrest
 from antenna.connectors.slurmrest.connector import exit_code_from_wait_status
 from antenna.core.errors import FactoryUnavailable
 
-RECORDED = Path(__file__).resolve().parents[4] / "deploy" / "slurm" / "recorded"
+RECORDED = Path(__file__).resolve().parents[4] / "testbeds" / "slurm" / "recorded"
 RESET = "reset"  # a route that closes the socket (RST) instead of answering
 
 
