@@ -49,6 +49,7 @@ screenshots: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src bench e2e
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: $(STAMP)
 	$(BIN)/antenna check
