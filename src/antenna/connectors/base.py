@@ -148,6 +148,11 @@ class Connector(ABC):
         return self._timed("read_log", lambda: self._read_log(scheduler_job_id, max_bytes),
                            job=scheduler_job_id)
 
+    @property
+    def isolated(self) -> bool:
+        """Jobs run isolated from each other and from Antenna (a real cluster's nodes are)."""
+        return True
+
     def health(self) -> Health:
         started = time.monotonic()
         try:

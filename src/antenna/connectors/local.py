@@ -1,8 +1,12 @@
 """The `local` connector: the embedded default used by the demo and the tests.
 
-Each job runs as a detached process in its own directory under the factory's root
-(`ANTENNA_DATA_DIR/factories/<name>/jobs/<id>/`), with its output captured and its walltime
-enforced by `timeout` (ending in `timeout`). A finite number of GPU slots per factory
+Each job runs under a detached supervisor (`wrapper.sh`) in its own state directory under the
+factory's root (`ANTENNA_DATA_DIR/factories/<name>/jobs/<id>/`), with its output captured and
+its walltime enforced by `timeout` (ending in `timeout`). The job itself runs in a bubblewrap
+sandbox (`connectors/sandbox.py`) that sees only its work directory (`jobs/<id>/work/`, as
+`/job`): the supervisor records the start, the end and the exit code outside it, where the job
+cannot write. Without a working bwrap, jobs are refused unless ANTENNA_DEBUG is on (the demo),
+where they run unisolated and the pages say so. A finite number of GPU slots per factory
 (`gpu_slots`, default 8) makes jobs really queue, first come first served. Everything lives in
 files, so the state survives a worker restart, and several workers may share it (flock).
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import math
 import os
 import shutil
@@ -34,13 +39,22 @@ from antenna.connectors.base import (
     JobStatus,
     SchedulerState,
 )
+from antenna.connectors.sandbox import SANDBOX_UID, Sandbox, sandbox_problem
+from antenna.core.errors import FactoryUnavailable
+
+log = logging.getLogger("antenna.connectors")
 
 WRAPPER = """#!/bin/bash
-# Written by Antenna's local connector: runs job.sh with its walltime, records the outcome.
+# Written by Antenna's local connector: the supervisor, outside the job's sandbox. It records
+# the start, the end and the exit code in this state directory, which the job cannot see; the
+# job's output reaches output.log through the file descriptors opened here.
+# Usage: wrapper.sh <walltime> <command...>
 cd "$(dirname "$0")"
 echo $$ > pid
+walltime=$1
+shift
 date -u +%s.%N > started_at
-timeout --signal=TERM --kill-after=5 "$1" bash ./job.sh > output.log 2>&1 < /dev/null &
+timeout --signal=TERM --kill-after=5 "$walltime" "$@" > output.log 2>&1 < /dev/null &
 echo $! > timeout_pid
 wait $!
 rc=$?
@@ -49,6 +63,7 @@ echo $rc > exit_code.tmp && mv exit_code.tmp exit_code
 """
 
 TIMEOUT_EXIT = 124
+REFUSED_EXIT = 126
 SECONDS_PER_WALLTIME_MINUTE = 60  # tests shrink it to make walltimes short
 
 
@@ -65,6 +80,26 @@ class LocalConnector(Connector):
         self.gpu_slots = int(settings.get("gpu_slots", 8))
         self.jobs_dir = self.root / "jobs"
         self.names_dir = self.root / "names"
+        self.network = bool(settings.get("network", False))
+        self.sandbox_uid = int(settings.get("sandbox_uid", SANDBOX_UID))
+
+    @property
+    def isolated(self) -> bool:
+        """Jobs run in a bubblewrap sandbox (False: bwrap is missing or broken here)."""
+        return self.isolation_problem() is None
+
+    def isolation_problem(self) -> str | None:
+        """Why jobs cannot run isolated on this factory, or None."""
+        return sandbox_problem(self.root)
+
+    def _refusal(self) -> str | None:
+        """The reason to refuse a job: no isolation, outside the demo (ANTENNA_DEBUG)."""
+        problem = self.isolation_problem()
+        if problem is None or django_settings.DEBUG:
+            return None
+        return (f"{self.factory_name} cannot run jobs isolated from each other and from "
+                f"Antenna: {problem}. Production (ANTENNA_DEBUG off) never runs them "
+                "unisolated: install bubblewrap on the worker's machine.")
 
     # -- helpers ------------------------------------------------------------------------
     @contextmanager
@@ -126,18 +161,36 @@ class LocalConnector(Connector):
 
     def _launch(self, job_dir: Path, spec: dict[str, Any]) -> None:
         (job_dir / "launched").write_text(dt.datetime.now(dt.UTC).isoformat())
+        refusal = self._refusal()
+        if refusal is not None:  # isolation was lost after the job was accepted
+            (job_dir / "refused").write_text(refusal)
+            (job_dir / "exit_code").write_text(str(REFUSED_EXIT))
+            return
         seconds = int(spec["walltime_minutes"]) * SECONDS_PER_WALLTIME_MINUTE
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(job_dir),
+        requested = {
             "ANTENNA_JOB_ID": str(spec["antenna_job_id"]),
             "ANTENNA_GPUS": str(spec["gpus"]),
             "ANTENNA_FACTORY": self.factory_name,
             **{str(k): str(v) for k, v in spec.get("environment", {}).items()},
         }
+        work = job_dir / "work"
+        sandbox = Sandbox(work_dir=work, etc_dir=self.root / "sandbox",
+                          hostname=self.factory_name, uid=self.sandbox_uid,
+                          network=self.network)
+        if self.isolated:
+            sandbox.prepare()
+            command = sandbox.argv(["bash", "./job.sh"], sandbox.environment(requested))
+            env = {"PATH": "/usr/bin:/bin"}  # the supervisor's; the job's is set by bwrap
+        else:  # the demo without bubblewrap: the job and console pages warn about it
+            log.warning("%s: job %s runs NOT isolated: %s", self.factory_name, job_dir.name,
+                        self.isolation_problem())
+            work.mkdir(exist_ok=True)
+            command = ["bash", "-c", "cd work && exec bash ./job.sh"]
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work),
+                   **requested}
         setsid = shutil.which("setsid") or "/usr/bin/setsid"
         subprocess.run(  # noqa: S603 - our own wrapper, arguments are not shell-parsed
-            [setsid, "-f", "bash", str(job_dir / "wrapper.sh"), f"{seconds}s"],
+            [setsid, "-f", "bash", str(job_dir / "wrapper.sh"), f"{seconds}s", *command],
             cwd=job_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, check=True, timeout=30,
         )
@@ -149,6 +202,9 @@ class LocalConnector(Connector):
                 f"{self.factory_name} has {self.gpu_slots} GPU slots; the job asks for "
                 f"{spec.gpus}."
             )
+        refusal = self._refusal()
+        if refusal is not None:
+            raise FactoryUnavailable(refusal, retryable=False)
         with self._lock():
             existing = self._read(self.names_dir / spec.scheduler_name)
             if existing:
@@ -156,7 +212,10 @@ class LocalConnector(Connector):
             job_id = f"{spec.antenna_job_id}-{uuid.uuid4().hex[:8]}"
             job_dir = self._dir(job_id)
             job_dir.mkdir(parents=True)
-            (job_dir / "job.sh").write_text(spec.script)
+            job_dir.chmod(0o700)  # the state directory: the supervisor's, never the job's
+            (job_dir / "job.sh").write_text(spec.script)  # the record of what was submitted
+            (job_dir / "work").mkdir()
+            (job_dir / "work" / "job.sh").write_text(spec.script)  # the copy the job runs
             (job_dir / "wrapper.sh").write_text(WRAPPER)
             (job_dir / "spec.json").write_text(json.dumps({
                 "antenna_job_id": spec.antenna_job_id, "name": spec.scheduler_name,
@@ -184,6 +243,10 @@ class LocalConnector(Connector):
             else None
         base: dict[str, Any] = {"started_at": started, "finished_at": finished,
                                 "elapsed_seconds": elapsed, "gpus": int(spec["gpus"])}
+        refused = self._read(job_dir / "refused")
+        if refused is not None:
+            return JobStatus(job_id, SchedulerState.FAILED, exit_code=REFUSED_EXIT,
+                             reason=refused, **base)
         if (job_dir / "cancelled").exists():
             if rc_text is None and self._alive(self._read(job_dir / "pid")):
                 return JobStatus(job_id, SchedulerState.RUNNING, **base)
@@ -258,4 +321,10 @@ class LocalConnector(Connector):
         self.root.mkdir(parents=True, exist_ok=True)
         if not os.access(self.root, os.W_OK):
             return Health(ok=False, detail=f"{self.root} is not writable")
-        return Health(ok=True, detail=f"{self.gpu_slots} GPU slots")
+        refusal = self._refusal()
+        if refusal is not None:
+            return Health(ok=False, detail=refusal)
+        if not self.isolated:
+            return Health(ok=True, detail=f"{self.gpu_slots} GPU slots, NOT isolated (demo): "
+                                          f"{self.isolation_problem()}")
+        return Health(ok=True, detail=f"{self.gpu_slots} GPU slots, sandboxed (bubblewrap)")
