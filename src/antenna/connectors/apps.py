@@ -8,3 +8,6 @@ class ConnectorsConfig(AppConfig):
     name = "antenna.connectors"
     label = "connectors"
     verbose_name = _("Connectors")
+
+    def ready(self) -> None:
+        from antenna.connectors import checks  # noqa: F401 - registers the deploy check
