@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Short name (slug), e.g. jupiter.")
         parser.add_argument("--connector", required=True,
-                            help="local (simulated, runs jobs on this machine) or slurmrest.")
+                            help="Required, no default: local (simulated: runs jobs on this "
+                                 "machine, in a bubblewrap sandbox) or slurmrest (a real "
+                                 "Slurm cluster).")
         parser.add_argument("--display-name", default="", help="Name shown to users.")
         parser.add_argument("--country", default="BE", help="ISO country code (default BE).")
         parser.add_argument("--kind", default="ai_factory", choices=["ai_factory", "sandbox"])
@@ -41,6 +43,9 @@ class Command(BaseCommand):
                                  "directories and output.")
         parser.add_argument("--gpu-slots", type=int, default=None,
                             help="local: GPUs the simulated factory runs at once.")
+        parser.add_argument("--network", action="store_true",
+                            help="local: let jobs use the network (default: no network in "
+                                 "the sandbox).")
         parser.add_argument("--partition", default="", help="Partition name to create/update.")
         parser.add_argument("--gpu-model", default="", help="Partition GPU model, e.g. gh200.")
         parser.add_argument("--gpus-per-node", type=int, default=4)
@@ -71,6 +76,8 @@ class Command(BaseCommand):
                 settings["workdir"] = o["workdir"]
         if o["gpu_slots"] is not None:
             settings["gpu_slots"] = o["gpu_slots"]
+        if o["network"]:
+            settings["network"] = True
         partition = None
         if o["partition"]:
             partition = {"name": o["partition"], "gpu_model": o["gpu_model"] or "gpu",
