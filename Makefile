@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml bench/pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@# The local connector sandboxes jobs with bubblewrap; without it production refuses them.
+	@test -x "$${ANTENNA_BWRAP:-/usr/bin/bwrap}" || echo "note: bubblewrap is missing: local jobs are refused unless ANTENNA_DEBUG=1 (apt-get install bubblewrap); see docs/security.md"
 
 demo: $(STAMP)
 	$(BIN)/antenna demo
