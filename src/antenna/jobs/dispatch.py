@@ -12,14 +12,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
 
-from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from antenna.connectors.base import Capability, JobRejected, JobSpec, JobStatus, SchedulerState
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
-from antenna.factories.models import Factory, FactoryStatus, Partition
+from antenna.factories.models import Factory, FactoryStatus
 from antenna.factories.services import factory_record_failure, factory_record_success
 from antenna.jobs.models import Job
 from antenna.jobs.placement import JobRequest, rank_factories
@@ -28,15 +26,17 @@ from antenna.jobs.services import (
     candidate_factories,
     job_end_before_start,
     job_record_dispatched,
+    job_record_placement,
     job_record_rejected,
     job_record_status,
+    job_retry_later,
     job_settle,
+    jobs_lease,
 )
 from antenna.jobs.states import FINAL_STATES, JobState
 
 log = logging.getLogger("antenna.worker")
 
-LEASE_SECONDS = 120
 MAX_DISPATCH_ATTEMPTS = 20
 ACCOUNTING_GRACE_SECONDS = 120
 
@@ -70,34 +70,14 @@ def _usable(factory: Factory, now: dt.datetime) -> bool:
     return factory.is_available and (factory.retry_after is None or factory.retry_after <= now)
 
 
-def _lease(limit: int) -> list[Job]:
-    """Take up to `limit` due queued jobs for this worker (skipping rows others hold)."""
-    now = timezone.now()
-    with transaction.atomic():
-        qs = Job.objects.filter(state=JobState.QUEUED, cancel_requested_at__isnull=True).filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        ).order_by("created_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        jobs = list(qs[:limit])
-        for job in jobs:
-            job.lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
-            job.dispatch_attempts += 1
-            job.save(update_fields=["lease_until", "dispatch_attempts"])
-    return jobs
-
-
 def dispatch_queued(limit: int = 50) -> CycleReport:
     report = CycleReport()
-    jobs = _lease(limit)
+    jobs = jobs_lease(limit=limit)
     if not jobs:
         return report
     now = timezone.now()
     usage = recent_usage()
     for job in jobs:
-        job = Job.objects.select_related("allocation__proposal__call", "allocation__factory",
-                                         "factory", "partition").get(pk=job.pk)
         if job.factory_id is not None and job.scheduler_job_id == "":
             # A previous attempt chose this factory and may have submitted before a crash.
             factory = job.factory
@@ -107,7 +87,7 @@ def dispatch_queued(limit: int = 50) -> CycleReport:
                                                           if job.partition else ""))
             except FactoryUnavailable as exc:
                 factory_record_failure(factory=factory, error=exc.message)
-                _retry_later(job, exc.message)
+                job_retry_later(job=job, reason=exc.message)
                 report.errors.append(exc.message)
                 continue
             if found and job.partition is not None:
@@ -138,15 +118,16 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
             job_record_rejected(job=job, reason="No factory of this allocation can run it.")
             report.rejected += 1
             return
-        _retry_later(job, "All factories that can run it are unavailable; retrying.")
+        job_retry_later(job=job, reason="All factories that can run it are unavailable; "
+                                        "retrying.")
         return
     by_name = {f.name: f for f in usable}
     last_error = ""
     for choice in ranked:
         factory = by_name[choice.factory]
-        partition = Partition.objects.get(factory=factory, name=choice.partition)
+        partition = next(p for p in factory.partitions.all() if p.name == choice.partition)
         # Record the intent before calling out: a crash now leaves a trail to find the job by.
-        Job.objects.filter(pk=job.pk).update(factory=factory, partition=partition)
+        job_record_placement(job=job, factory=factory, partition=partition)
         spec = _spec(job, partition.name)
         try:
             scheduler_id = connector_for(factory).submit(spec)
@@ -164,20 +145,12 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
                               scheduler_job_id=scheduler_id)
         report.dispatched += 1
         return
-    Job.objects.filter(pk=job.pk).update(factory=None, partition=None)
     if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
-        job_record_rejected(job=job, reason=f"Could not be submitted: {last_error}")
+        job_record_rejected(job=job, reason=f"Could not be submitted: {last_error}",
+                            unplace=True)
         report.rejected += 1
     else:
-        _retry_later(job, last_error)
-
-
-def _retry_later(job: Job, reason: str) -> None:
-    delay = min(300, 2 ** min(job.dispatch_attempts, 8))
-    Job.objects.filter(pk=job.pk).update(
-        lease_until=None, next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
-        state_reason=reason[:1000],
-    )
+        job_retry_later(job=job, reason=last_error, unplace=True)
 
 
 def cancel_requested() -> CycleReport:

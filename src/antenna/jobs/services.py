@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,6 +179,74 @@ def job_cancel(*, job: Job, by: User) -> Job:
 
 
 # -- The worker's writes -----------------------------------------------------------------
+#
+# The worker acts as Antenna itself: its audit events carry no actor (`by=None`).
+
+LEASE_SECONDS = 120
+
+
+def jobs_lease(*, limit: int) -> list[Job]:
+    """Take up to `limit` due queued jobs for this worker, skipping rows others hold, and
+    count the attempt; returns them with what dispatching reads (two queries in all).
+
+    A lease is a lock with a time-out, not a change of the job's state, so it writes no audit
+    event of its own: the attempt it opens ends in audited events (`job.place` and
+    `job.retry` record the attempt's number, then `job.submitted` or `job.failed`).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        qs = Job.objects.filter(state=JobState.QUEUED, cancel_requested_at__isnull=True).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        ).order_by("created_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Job.objects.filter(pk__in=ids).update(
+            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+            dispatch_attempts=F("dispatch_attempts") + 1,
+        )
+    return list(Job.objects.filter(pk__in=ids)
+                .select_related("allocation__proposal__call", "allocation__factory", "factory",
+                                "partition")
+                .order_by("created_at", "id"))
+
+
+def job_record_placement(*, job: Job, factory: Factory, partition: Partition) -> Job:
+    """The worker chose where to submit a leased job: record it before calling the factory,
+    so that after a crash the next attempt looks for the job there instead of submitting it
+    twice."""
+    with transaction.atomic():
+        moved = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            factory=factory, partition=partition)
+        if moved:
+            job.factory, job.partition = factory, partition
+            audit_record(action="job.place", target=job, by=None,
+                         organization_id=job.allocation.organization_id,
+                         after={"factory": factory.name, "partition": partition.name,
+                                "attempt": job.dispatch_attempts})
+    return job
+
+
+def job_retry_later(*, job: Job, reason: str, unplace: bool = False) -> Job:
+    """This attempt could not submit the job: release the lease and try again after an
+    exponential back-off; `unplace` forgets the factory chosen (no factory has the job)."""
+    delay = min(300, 2 ** min(job.dispatch_attempts, 8))
+    values: dict[str, object] = {
+        "lease_until": None, "state_reason": reason[:1000],
+        "next_attempt_at": timezone.now() + dt.timedelta(seconds=delay),
+    }
+    if unplace:
+        values.update(factory=None, partition=None)
+    with transaction.atomic():
+        if Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(**values):
+            audit_record(action="job.retry", target=job, by=None,
+                         organization_id=job.allocation.organization_id, message=reason[:500],
+                         after={"attempt": job.dispatch_attempts, "retry_in_seconds": delay})
+    return job
+
 
 
 def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
@@ -205,13 +274,16 @@ def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
     return j
 
 
-def job_end_before_start(*, job: Job, state: str, reason: str) -> Job:
+def job_end_before_start(*, job: Job, state: str, reason: str, unplace: bool = False) -> Job:
     """A queued job ends without running (no factory will take it, or it was cancelled):
-    its whole reservation goes back to the allocation."""
+    its whole reservation goes back to the allocation; `unplace` forgets the factory chosen
+    (no factory has the job)."""
     with transaction.atomic():
         j = _locked(job)
         if j.state != JobState.QUEUED:
             return j
+        if unplace:
+            j.factory, j.partition = None, None
         j.finished_at = timezone.now()
         j.gpu_seconds_charged = 0
         j.settled_at = j.finished_at
@@ -222,9 +294,9 @@ def job_end_before_start(*, job: Job, state: str, reason: str) -> Job:
     return j
 
 
-def job_record_rejected(*, job: Job, reason: str) -> Job:
+def job_record_rejected(*, job: Job, reason: str, unplace: bool = False) -> Job:
     """No factory will run the job: it fails and its reservation is released."""
-    return job_end_before_start(job=job, state=JobState.FAILED, reason=reason)
+    return job_end_before_start(job=job, state=JobState.FAILED, reason=reason, unplace=unplace)
 
 
 def job_record_status(*, job: Job, state: str, exit_code: int | None = None,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from antenna import testing
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
+from antenna.core.models import AuditEvent
 from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.proposals.services import proposal_submit
@@ -119,6 +120,9 @@ def test_factory_down_backs_off_and_goes_offline(allocation, monkeypatch):
     assert factory.consecutive_failures >= 5
     job.refresh_from_db()
     assert job.state == "queued"  # waits; nothing lost, budget still reserved
+    retries = AuditEvent.objects.filter(action="job.retry", target_id=str(job.pk))
+    assert [e.after["attempt"] for e in retries.order_by("id")] == [1, 2, 3, 4, 5]
+    assert {e.actor for e in retries} == {None}  # the worker acts as Antenna
     monkeypatch.undo()
     Factory.objects.update(retry_after=None)
     dispatch.check_offline_factories()
@@ -127,3 +131,5 @@ def test_factory_down_backs_off_and_goes_offline(allocation, monkeypatch):
     dispatch.dispatch_queued()
     job.refresh_from_db()
     assert job.state == "submitted"
+    assert list(AuditEvent.objects.filter(target_id=str(job.pk)).order_by("id")
+                .values_list("action", flat=True))[-2:] == ["job.place", "job.submitted"]
