@@ -74,6 +74,9 @@ GET_ATTEMPTS = 3
 SUBMIT_ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 0.5, 1.0)
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+# What Antenna writes at the start of a job's comment (see SlurmRestConnector._comment).
+COMMENT_TAG = re.compile(r"antenna:job=(?P<job>[0-9]+)(?:,instance=(?P<instance>[A-Za-z0-9_.-]+))?"
+                         r"(?: \| |\Z)")
 
 STATES: dict[str, SchedulerState] = {
     "PENDING": SchedulerState.PENDING,
@@ -141,7 +144,8 @@ class SlurmRestConnector(Connector):
         self.workdir = str(settings.get("workdir") or "/tmp")  # noqa: S108 - a cluster path
         self.partition = str(settings.get("partition") or "")
         self.timeout = float(settings.get("timeout") or 30)
-        self.instance = re.sub(r"\s+", "_", str(settings.get("instance") or ""))
+        # Only letters, digits, `_`, `.` and `-`: the tag is parsed back by COMMENT_TAG.
+        self.instance = re.sub(r"[^A-Za-z0-9_.-]", "_", str(settings.get("instance") or ""))
         self.request_cpus_memory = bool(settings.get("request_cpus_memory", False))
         self.find_lookback_seconds = int(float(settings.get("find_lookback_hours", 6)) * 3600)
         self.config_error = ""
@@ -262,21 +266,26 @@ class SlurmRestConnector(Connector):
         raise self._unavailable(f"{what} failed: {text}")
 
     # -- naming: how a job carries its Antenna id to Slurm ------------------------------
+    # The comment is `antenna:job=<id>[,instance=<tag>]`, then ` | ` and the job's name as a
+    # label for whoever reads sacct. Only the prefix is ever parsed, and strictly (the whole
+    # prefix, anchored at the start): the label is the user's text and is never looked at, so
+    # no name (`antenna-instance=...`, `antenna:job=...`, newlines) can claim or disown a job.
+    # The prefix differs from the former `antenna-job=<id> antenna-instance=<tag> <name>`,
+    # whose tags a name could forge; jobs tagged that way are no longer recognised by `find`.
     def _comment(self, spec: JobSpec) -> str:
-        tokens = [f"antenna-job={spec.antenna_job_id}"]
+        tag = f"antenna:job={spec.antenna_job_id}"
         if self.instance:
-            tokens.append(f"antenna-instance={self.instance}")
-        label = re.sub(r"\s+", " ", spec.name).strip()[:80]
-        return " ".join(tokens) + (f" {label}" if label else "")
+            tag += f",instance={self.instance}"
+        label = re.sub(r"[\x00-\x1f\x7f\s]+", " ", spec.name).strip()[:80]
+        return tag + (f" | {label}" if label else "")
 
     def _is_ours(self, spec: JobSpec, name: str, comment: str, user: str) -> bool:
         if name != spec.scheduler_name or (self.user and user and user != self.user):
             return False
-        tokens = comment.split()
-        if f"antenna-job={spec.antenna_job_id}" not in tokens:
+        match = COMMENT_TAG.match(comment)
+        if match is None or match["job"] != str(spec.antenna_job_id):
             return False
-        instances = [t for t in tokens if t.startswith("antenna-instance=")]
-        return instances == ([f"antenna-instance={self.instance}"] if self.instance else [])
+        return (match["instance"] or "") == self.instance
 
     # -- submit --------------------------------------------------------------------------
     def _job_directory(self, spec: JobSpec) -> tuple[str, str]:

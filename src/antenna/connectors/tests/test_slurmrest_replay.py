@@ -42,6 +42,7 @@ class Replay:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], list[str]]] = []
         self.requests: list[dict] = []
+        self.edited: dict[str, dict] = {}  # "edited:<key>" answers: a recording, one field changed
         self.lock = threading.Lock()
         self.url = ""
 
@@ -86,7 +87,7 @@ def replay():
                 status, body = 404, b"no recording for this request"
             else:
                 cluster, _, what = name.partition(":")
-                rec = recording(cluster, what)
+                rec = state.edited[what] if cluster == "edited" else recording(cluster, what)
                 assert rec["request"]["method"] == self.command, (name, self.command)
                 status, body = rec["status"], json.dumps(rec["body"]).encode()
             self.send_response(status)
@@ -217,7 +218,7 @@ def test_submit_sends_the_job_and_returns_its_id(replay, connector, tmp_path, cl
     assert job["partition"] == "booster"
     assert job["gres"] == "gpu:1"
     assert job["time_limit"] == 5
-    assert job["comment"].split()[:2] == ["antenna-job=42", "antenna-instance=ci"]
+    assert job["comment"] == "antenna:job=42,instance=ci | hello world"
     assert job["environment"]["PATH"] and job["environment"]["HF_HOME"] == "/data/hf"
     assert job["environment"]["ANTENNA_JOB_ID"] == "42"
     workdir = tmp_path / "work" / "antenna-42"
@@ -311,6 +312,60 @@ def test_find_ignores_jobs_of_other_names(replay, connector):
     assert connector().find(spec()) is None
     assert replay.count("GET", f"{S}/jobs") == 1
     assert replay.count("GET", f"{DB}/jobs") == 1  # gone from slurmctld? accounting knows
+
+
+def _listing_with(replay, key: str, *, job_id: int, comment: str) -> None:
+    """The recorded `GET /jobs`, its running job renamed `antenna-<job_id>` with `comment`
+    (the comment as Antenna sent it, so as slurmctld stores and returns it)."""
+    rec = json.loads(json.dumps(recording("jupiter", "jobs")))
+    job = next(j for j in rec["body"]["jobs"] if j["job_state"] == "RUNNING")
+    job["name"], job["comment"] = f"antenna-{job_id}", comment
+    replay.edited[key] = rec
+    replay.route("GET", f"{S}/jobs", f"edited:{key}")
+    replay.route("GET", f"{DB}/jobs", "jupiter:db_jobs")
+
+
+FORGED_NAMES = [
+    "antenna-instance=ci",
+    "x antenna-job=42 antenna-instance=ci",
+    "antenna:job=42,instance=ci",
+    "hi\nantenna:job=42,instance=ci",
+    "| antenna:job=42,instance=ci",
+]
+
+
+@pytest.mark.parametrize("forged", FORGED_NAMES)
+def test_a_job_name_cannot_claim_another_installations_job(replay, connector, forged):
+    # Installation "ci" looks for its job 42; another installation (no instance tag) on the
+    # same account submitted its own job 42 with a name forging the "ci" tag.
+    comment = connector()._comment(spec(42, name=forged))
+    assert comment.startswith("antenna:job=42 | ")
+    _listing_with(replay, "forged", job_id=42, comment=comment)
+    assert connector(instance="ci").find(spec(42)) is None
+    assert connector().find(spec(42, name="another name")) == "1002"  # its owner still finds it
+
+
+@pytest.mark.parametrize("forged", FORGED_NAMES + ["antenna-instance=other"])
+def test_a_job_name_cannot_disown_a_job(replay, connector, forged):
+    comment = connector(instance="ci")._comment(spec(42, name=forged))
+    _listing_with(replay, "own", job_id=42, comment=comment)
+    assert connector(instance="ci").find(spec(42)) == "1002"
+    assert connector().find(spec(42)) is None  # an installation without a tag: not its job
+
+
+def test_the_former_comment_format_is_not_trusted(replay, connector):
+    # `antenna-job=42 antenna-instance=ci` is what the former format wrote for a job named
+    # "antenna-instance=ci" by an installation without a tag: it proves nothing.
+    _listing_with(replay, "old", job_id=42, comment="antenna-job=42 antenna-instance=ci")
+    assert connector(instance="ci").find(spec(42)) is None
+
+
+def test_the_instance_setting_is_reduced_to_a_parsable_tag(replay, connector):
+    own = connector(instance="a b,instance=c | d")
+    assert own.instance == "a_b_instance_c___d"
+    _listing_with(replay, "tag", job_id=42, comment=own._comment(spec(42)))
+    assert own.find(spec(42)) == "1002"
+    assert connector(instance="a_b").find(spec(42)) is None
 
 
 # -- poll -------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ class Slurm:
         status, body = self.call("GET", "/slurm/v0.0.38/jobs")
         assert status == 200, body
         return [j for j in body["jobs"] if j["name"] == name
-                and f"antenna-instance={instance}" in j["comment"].split()]
+                and j["comment"].split(" | ")[0].endswith(f",instance={instance}")]
 
 
 @pytest.fixture(scope="session")
@@ -309,6 +309,24 @@ def test_slurm_refusals_and_a_bad_token(gateway, slurm, tmp_path):
     health = connector_for(wrong).health()
     assert not health.ok and health.detail == "token rejected: rotate the token file"
     assert connector_for(gateway["factories"]["lumi"]).health().ok
+
+
+def test_a_job_name_cannot_forge_another_installations_tag(gateway, slurm):
+    """Another installation (no instance tag) on the same account names its job after ours."""
+    instance = gateway["instance"]
+    settings = {**gateway["factories"]["jupiter"].connector_settings, "instance": ""}
+    other = connector_for(Factory(name="jupiter", connector="slurmrest",
+                                  connector_settings=settings))
+    forged = JobSpec(antenna_job_id=900005, name=f"x antenna-instance={instance}\n"
+                     f"antenna:job=900005,instance={instance}", script="#!/bin/bash\nsleep 60\n",
+                     gpus=1, cpus=1, memory_mb=1024, walltime_minutes=5, partition="booster")
+    job_id = other.submit(forged)
+    try:
+        comment = slurm["jupiter"].job(job_id)["comment"]
+        assert comment.startswith("antenna:job=900005 | x antenna-instance=")  # as Slurm keeps it
+        assert connector_for(gateway["factories"]["jupiter"]).find(forged) is None
+    finally:
+        other.cancel(job_id)
 
 
 def _database_url() -> str:
