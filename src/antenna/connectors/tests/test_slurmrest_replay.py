@@ -345,7 +345,7 @@ def test_a_job_name_cannot_claim_another_installations_job(replay, connector, fo
     assert connector().find(spec(42, name="another name")) == "1002"  # its owner still finds it
 
 
-@pytest.mark.parametrize("forged", FORGED_NAMES + ["antenna-instance=other"])
+@pytest.mark.parametrize("forged", [*FORGED_NAMES, "antenna-instance=other"])
 def test_a_job_name_cannot_disown_a_job(replay, connector, forged):
     comment = connector(instance="ci")._comment(spec(42, name=forged))
     _listing_with(replay, "own", job_id=42, comment=comment)
