@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from antenna.accounts.models import ApiToken, User
+from antenna.core.errors import TokenExpired
 
 
 def user_for_token(key: str) -> User | None:
-    """The active user owning API token `key`, or None."""
+    """The active user owning API token `key`, or None; `Unauthenticated` ("token
+    expired") when the token is right but past its expiry."""
     if not key:
         return None
     token = (
@@ -21,6 +24,12 @@ def user_for_token(key: str) -> User | None:
     if token is None:
         return None
     now = timezone.now()
+    if token.expires_at <= now:
+        raise TokenExpired(
+            _("Token expired on %(when)s: create a new token on your profile page "
+              "(or with `antenna create_token`).")
+            % {"when": token.expires_at.strftime("%Y-%m-%d %H:%M UTC")}
+        )
     # Touch last_used_at at most once a minute: reads must not write on every request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

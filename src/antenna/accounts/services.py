@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,15 +69,22 @@ def user_set_role(*, user: User, role: str, by: User | None) -> User:
     return user
 
 
-def token_create(*, user: User, name: str = "", by: User | None = None) -> tuple[ApiToken, str]:
-    """Make a new personal API token; returns the row and the clear token (shown once)."""
+def token_create(*, user: User, name: str = "", by: User | None = None,
+                 days: int | None = None) -> tuple[ApiToken, str]:
+    """Make a new personal API token, valid `days` days (default ANTENNA_TOKEN_DAYS);
+    returns the row and the clear token (shown once)."""
+    days = settings.ANTENNA_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 3660:
+        raise ValidationFailed(_("A token lasts between 1 and 3660 days; got %(d)s.") % {"d": days})
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=key[:10], key_hash=ApiToken.hash_key(key)
+            user=user, name=name, prefix=key[:10], key_hash=ApiToken.hash_key(key),
+            expires_at=timezone.now() + timedelta(days=days),
         )
         audit_record(action="token.create", target=token, by=by or user,
-                     after={"user": user.username, "prefix": token.prefix})
+                     after={"user": user.username, "prefix": token.prefix,
+                            "expires_at": token.expires_at.isoformat()})
     return token, key
 
 

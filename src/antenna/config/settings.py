@@ -201,6 +201,8 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "uploads/"
 
 # Attachments to proposals: PDF only, at most this many bytes.
+# Personal API tokens expire this many days after they are made (ANTENNA_TOKEN_DAYS).
+ANTENNA_TOKEN_DAYS = int(os.environ.get("ANTENNA_TOKEN_DAYS", "90"))
 ANTENNA_MAX_ATTACHMENT_BYTES = int(os.environ.get("ANTENNA_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ANTENNA_MAX_ATTACHMENT_BYTES + 1024 * 1024
 

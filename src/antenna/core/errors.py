@@ -42,6 +42,19 @@ class NotEligible(AntennaError):
         self.rule = rule
 
 
+class Unauthenticated(AntennaError):
+    """The request carries no valid credentials (a missing, wrong, revoked or expired token)."""
+
+    status_code = 401
+    code = "unauthenticated"
+
+
+class TokenExpired(Unauthenticated):
+    """The API token is right but past its expiry: make a new one."""
+
+    code = "token_expired"
+
+
 class PermissionDenied(AntennaError):
     """The user may see the object but lacks the role for this action."""
 
