@@ -60,7 +60,7 @@ def test_create_token_command_prints_the_expiry(capsys):
 
 def test_profile_shows_when_each_token_expires():
     user = make_user()
-    live, _ = token_create(user=user, name="live")
+    token_create(user=user, name="live")
     dead, _ = token_create(user=user, name="dead")
     ApiToken.objects.filter(pk=dead.pk).update(expires_at=timezone.now() - timedelta(days=1))
     client = Client()
