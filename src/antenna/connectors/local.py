@@ -174,6 +174,9 @@ class LocalConnector(Connector):
             **{str(k): str(v) for k, v in spec.get("environment", {}).items()},
         }
         work = job_dir / "work"
+        if not (work / "job.sh").exists():  # queued before the sandbox existed
+            work.mkdir(exist_ok=True)
+            shutil.copyfile(job_dir / "job.sh", work / "job.sh")
         sandbox = Sandbox(work_dir=work, etc_dir=self.root / "sandbox",
                           hostname=self.factory_name, uid=self.sandbox_uid,
                           network=self.network)
