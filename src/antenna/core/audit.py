@@ -1,10 +1,12 @@
-"""Writing audit events. Services call `audit_record` inside their transaction."""
+"""Writing audit events (services call `audit_record` inside their transaction) and reading
+one object's events back as its timeline."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 
 from antenna.core.models import AuditEvent
 
@@ -31,6 +33,14 @@ def audit_record(
         after=_jsonable(after or {}),
         message=message,
     )
+
+
+def audit_timeline(target: models.Model) -> QuerySet[AuditEvent]:
+    """The audit events of one object, oldest first, with their actors: its status timeline
+    on the proposal and job pages."""
+    return AuditEvent.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk)
+    ).select_related("actor").order_by("created_at", "id")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

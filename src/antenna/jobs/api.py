@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from antenna.accounts.access import current_user
 from antenna.allocations.models import hours
 from antenna.allocations.selectors import allocation_for_user
-from antenna.connectors.registry import connector_for
 from antenna.core.api import ErrorOut, ListParams, Page, paginate
-from antenna.core.errors import FactoryUnavailable
 from antenna.factories.selectors import factory_by_id
 from antenna.jobs.access import job_for_user
 from antenna.jobs.schemas import JobEstimateIn, JobEstimateOut, JobFilters, JobIn, JobOut
-from antenna.jobs.selectors import job_list
+from antenna.jobs.selectors import job_list, job_log_tail
 from antenna.jobs.services import job_cancel, job_cost_seconds, job_submit
 
 router = Router(tags=["jobs"])
@@ -71,13 +68,6 @@ def cancel_job(request: HttpRequest, job_id: int) -> Any:
 @router.get("/{job_id}/log", response={200: str, **ERRORS})
 def job_log(request: HttpRequest, job_id: int) -> HttpResponse:
     """The job's output so far, as plain text (the last 64 KB)."""
-    job = job_for_user(current_user(request), job_id)
-    text = ""
-    if job.factory is not None and job.scheduler_job_id:
-        try:
-            text = connector_for(job.factory).read_log(job.scheduler_job_id)
-        except FactoryUnavailable as exc:
-            return HttpResponse(_("(the log is not reachable right now: %(e)s)")
-                                % {"e": exc.message}, content_type="text/plain; charset=utf-8",
-                                status=503)
-    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+    text, reachable = job_log_tail(job_for_user(current_user(request), job_id))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8",
+                        status=200 if reachable else 503)

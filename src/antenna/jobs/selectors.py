@@ -7,9 +7,12 @@ from collections import defaultdict
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
+from antenna.connectors.registry import connector_for
+from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
 from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
@@ -98,3 +101,15 @@ def recent_usage(days: int = 14) -> dict[str, dict[str, float]]:
         usage[row["factory__name"]][str(row["allocation__organization_id"])] = float(
             row["total"] or 0)
     return usage
+
+
+def job_log_tail(job: Job, *, max_bytes: int = 65536) -> tuple[str, bool]:
+    """The last `max_bytes` of the job's output ("" until a factory holds it), and whether
+    the factory answered; when it did not, the text says so instead."""
+    if job.factory is None or not job.scheduler_job_id:
+        return "", True
+    try:
+        return connector_for(job.factory).read_log(job.scheduler_job_id,
+                                                   max_bytes=max_bytes), True
+    except FactoryUnavailable as exc:
+        return _("(the log is not reachable right now: %(e)s)") % {"e": exc.message}, False

@@ -20,6 +20,7 @@ from antenna.allocations.services import budget_release, budget_reserve, budget_
 from antenna.core.audit import audit_record
 from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory, Partition
+from antenna.jobs.access import job_may_cancel
 from antenna.jobs.billing import charge_seconds, reservation_seconds
 from antenna.jobs.models import Job
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
@@ -157,7 +158,7 @@ def _move(job: Job, target: str, *, by: User | None, reason: str = "") -> None:
 
 def job_cancel(*, job: Job, by: User) -> Job:
     """Cancel a job: at once if still queued, else ask the worker to cancel it at the factory."""
-    if not (by.is_operator or is_member(by, job.allocation.organization)):
+    if not job_may_cancel(by, job):
         raise PermissionDenied(_("Only members of the organisation or operators can cancel "
                                  "this job."))
     with transaction.atomic():

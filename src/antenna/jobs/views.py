@@ -12,14 +12,12 @@ from django.views.decorators.http import require_POST
 from antenna.accounts.access import current_user
 from antenna.allocations.models import Allocation, hours
 from antenna.allocations.selectors import allocation_for_user
-from antenna.connectors.registry import connector_for
-from antenna.core.errors import AntennaError, FactoryUnavailable
-from antenna.core.models import AuditEvent
+from antenna.core.audit import audit_timeline
+from antenna.core.errors import AntennaError
 from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
-from antenna.jobs.access import job_for_user
+from antenna.jobs.access import job_for_user, job_may_cancel
 from antenna.jobs.forms import JobForm, RecipeForm
-from antenna.jobs.models import Job
 from antenna.jobs.recipes import (
     FLAVOUR_LABELS,
     RECIPES,
@@ -30,10 +28,9 @@ from antenna.jobs.recipes import (
     flavour_of,
     render_script,
 )
-from antenna.jobs.selectors import job_list
+from antenna.jobs.selectors import job_list, job_log_tail
 from antenna.jobs.services import candidate_factories, job_cancel, job_cost_seconds, job_submit
 from antenna.jobs.states import JOB_MACHINE
-from antenna.organizations.access import is_member
 
 
 def _submit_page(request: HttpRequest, allocation: Allocation, form: JobForm,
@@ -83,19 +80,14 @@ def job_estimate(request: HttpRequest, allocation_pk: int) -> HttpResponse:
     return render(request, "jobs/_estimate.html", context)
 
 
-def _timeline(job: Job) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type="jobs.job", target_id=str(job.pk))
-                .select_related("actor").order_by("created_at", "id"))
-
-
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     job = visible_or_404(job_for_user, user, pk)
     can_cancel = (not JOB_MACHINE.is_terminal(job.state) and job.cancel_requested_at is None
-                  and (user.is_operator or is_member(user, job.allocation.organization)))
+                  and job_may_cancel(user, job))
     template = "jobs/_status.html" if request.headers.get("HX-Request") else "jobs/detail.html"
-    return render(request, template, {"job": job, "timeline": _timeline(job),
+    return render(request, template, {"job": job, "timeline": list(audit_timeline(job)),
                                       "can_cancel": can_cancel,
                                       "finished": JOB_MACHINE.is_terminal(job.state)})
 
@@ -104,12 +96,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_log(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the tail of the job's output, polled while the job runs."""
     job = visible_or_404(job_for_user, current_user(request), pk)
-    text = ""
-    if job.factory is not None and job.scheduler_job_id:
-        try:
-            text = connector_for(job.factory).read_log(job.scheduler_job_id, max_bytes=16384)
-        except FactoryUnavailable as exc:
-            text = _("(the log is not reachable right now: %(e)s)") % {"e": exc.message}
+    text, _reachable = job_log_tail(job, max_bytes=16384)
     return render(request, "jobs/_log.html",
                   {"job": job, "text": text, "finished": JOB_MACHINE.is_terminal(job.state)})
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from antenna.accounts.models import User
-from antenna.core.models import AuditEvent
 from antenna.proposals.models import Proposal, Review, ReviewAssignment
 from antenna.proposals.states import OPEN_STATES, ProposalState
 
@@ -58,13 +57,6 @@ def decision_queue() -> QuerySet[Proposal]:
         )
         .order_by("decision_due_at", "submitted_at")
     )
-
-
-def proposal_timeline(proposal: Proposal) -> QuerySet[AuditEvent]:
-    """The audit events of a proposal, oldest first, for its status timeline."""
-    return AuditEvent.objects.filter(
-        target_type="proposals.proposal", target_id=str(proposal.pk)
-    ).select_related("actor").order_by("created_at", "id")
 
 
 def reviews_of(proposal: Proposal) -> QuerySet[Review]:

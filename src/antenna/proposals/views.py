@@ -20,6 +20,7 @@ from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.models import Allocation
 from antenna.calls.modes import ReviewProcess
 from antenna.calls.selectors import call_get
+from antenna.core.audit import audit_timeline
 from antenna.core.errors import AntennaError, NotEligible, NotFound
 from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
@@ -43,7 +44,6 @@ from antenna.proposals.models import Decision, Proposal, ReviewAssignment, Techn
 from antenna.proposals.selectors import (
     proposal_list,
     proposal_reviews,
-    proposal_timeline,
     review_queue,
 )
 from antenna.proposals.services import (
@@ -173,7 +173,7 @@ def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200,
         "error": error,
         "error_rule": error.rule if isinstance(error, NotEligible) else "",
         "timeline": [(event, TIMELINE_LABELS.get(event.action, event.action))
-                     for event in proposal_timeline(proposal)],
+                     for event in audit_timeline(proposal)],
         "decision": Decision.objects.filter(proposal=proposal).select_related("factory").first(),
         "assessment": TechnicalAssessment.objects.filter(proposal=proposal)
         .select_related("recommended_factory").first(),
