@@ -8,6 +8,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from antenna.factories.partition_fit import partition_fits
+
 
 class FactoryKind(models.TextChoices):
     AI_FACTORY = "ai_factory", _("EuroHPC AI Factory")
@@ -122,5 +124,9 @@ class Partition(models.Model):
     def max_gpus_per_job(self) -> int:
         return self.gpus_per_node * self.max_nodes_per_job
 
-    def can_run(self, *, gpus: int, walltime_minutes: int) -> bool:
-        return gpus <= self.max_gpus_per_job and walltime_minutes <= self.max_walltime_minutes
+    def can_run(self, *, gpus: int, walltime_minutes: int | None) -> bool:
+        """Whether a job of `gpus` GPUs for `walltime_minutes` (None: any) fits here."""
+        return partition_fits(gpus=gpus, walltime_minutes=walltime_minutes,
+                              gpus_per_node=self.gpus_per_node,
+                              max_nodes_per_job=self.max_nodes_per_job,
+                              max_walltime_minutes=self.max_walltime_minutes)

@@ -20,7 +20,8 @@ def factory_list(*, kind: str | None = None, status: str | None = None) -> Query
 
 def factory_can_run(factory: Factory, *, gpus_per_job: int) -> bool:
     """Whether one of the factory's partitions fits a job of that many GPUs (prefetched)."""
-    return any(p.max_gpus_per_job >= gpus_per_job for p in factory.partitions.all())
+    return any(p.can_run(gpus=gpus_per_job, walltime_minutes=None)
+               for p in factory.partitions.all())
 
 
 def factory_by_id(pk: int | None) -> Factory | None:

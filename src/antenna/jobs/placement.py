@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from antenna.factories.partition_fit import partition_fits
+
 
 @dataclass(frozen=True)
 class PartitionView:
@@ -31,8 +33,10 @@ class PartitionView:
 
     def fits(self, *, gpus: int, walltime_minutes: int, gpu_model: str | None) -> bool:
         return (
-            gpus <= self.gpus_per_node * self.max_nodes_per_job
-            and walltime_minutes <= self.max_walltime_minutes
+            partition_fits(gpus=gpus, walltime_minutes=walltime_minutes,
+                           gpus_per_node=self.gpus_per_node,
+                           max_nodes_per_job=self.max_nodes_per_job,
+                           max_walltime_minutes=self.max_walltime_minutes)
             and (gpu_model is None or gpu_model.lower() == self.gpu_model.lower())
         )
 
