@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from antenna.accounts.models import ApiToken, User
+from antenna.accounts.models import ApiToken, PlatformRole, User
 from antenna.core.errors import TokenExpired
 
 
@@ -34,3 +35,8 @@ def user_for_token(key: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def active_reviewers() -> QuerySet[User]:
+    """The people who may be assigned a peer review, by username."""
+    return User.objects.filter(role=PlatformRole.REVIEWER, is_active=True).order_by("username")

@@ -59,3 +59,8 @@ def organizations_with_overdue_report(organization_ids: list[int]) -> set[int]:
             final_report_submitted_at__isnull=True,
         ).values_list("organization_id", flat=True)
     )
+
+
+def allocation_of_proposal(user: User, proposal_id: int) -> Allocation | None:
+    """The allocation a proposal's decision granted, if any and if `user` may see it."""
+    return Allocation.objects.visible_to(user).filter(proposal_id=proposal_id).first()

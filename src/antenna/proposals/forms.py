@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from antenna.accounts.models import User
 from antenna.calls.models import Call
 from antenna.calls.modes import CRITERION_LABELS
-from antenna.factories.models import Factory
+from antenna.factories.selectors import factory_by_id
 from antenna.organizations.models import Organization
 from antenna.proposals.models import Decision, Openness, Proposal, Recommendation
 
@@ -97,8 +97,7 @@ class ProposalForm(forms.Form):
         data.pop("organization", None)
         data.pop("attachment", None)
         factory_pk = data.pop("factory", "")
-        data["factory"] = (Factory.objects.filter(pk=int(factory_pk)).first()
-                           if factory_pk else None)
+        data["factory"] = factory_by_id(int(factory_pk)) if factory_pk else None
         return data
 
 
@@ -168,8 +167,7 @@ class DecideForm(forms.Form):
             "decision": data["decision"],
             "gpu_hours": data["gpu_hours"],
             "pooled": choice == POOLED,
-            "factory": (Factory.objects.filter(pk=int(choice)).first()
-                        if choice and choice != POOLED else None),
+            "factory": factory_by_id(int(choice)) if choice and choice != POOLED else None,
             "comment": data["comment"],
         }
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from antenna.accounts.models import User
-from antenna.proposals.models import Proposal, Review, ReviewAssignment
+from antenna.proposals.models import (
+    Decision,
+    Proposal,
+    Review,
+    ReviewAssignment,
+    TechnicalAssessment,
+)
 from antenna.proposals.states import OPEN_STATES, ProposalState
 
 
@@ -64,3 +70,17 @@ def reviews_of(proposal: Proposal) -> QuerySet[Review]:
         "assignment__reviewer"
     )
 
+
+def proposal_decision(proposal: Proposal) -> Decision | None:
+    return Decision.objects.filter(proposal=proposal).select_related("factory").first()
+
+
+def proposal_assessment(proposal: Proposal) -> TechnicalAssessment | None:
+    return (TechnicalAssessment.objects.filter(proposal=proposal)
+            .select_related("recommended_factory").first())
+
+
+def assignment_of(proposal: Proposal, reviewer: User) -> ReviewAssignment | None:
+    """`reviewer`'s assignment to review `proposal` (with the review, if written), or None."""
+    return (ReviewAssignment.objects.filter(proposal=proposal, reviewer=reviewer)
+            .select_related("review").first())

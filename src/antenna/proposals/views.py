@@ -16,15 +16,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from antenna.accounts.access import current_user, require_operator
-from antenna.accounts.models import PlatformRole, User
-from antenna.allocations.models import Allocation
+from antenna.accounts.models import User
+from antenna.accounts.selectors import active_reviewers
+from antenna.allocations.selectors import allocation_of_proposal
 from antenna.calls.modes import ReviewProcess
 from antenna.calls.selectors import call_get
 from antenna.core.audit import audit_timeline
 from antenna.core.errors import AntennaError, NotEligible, NotFound
 from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
-from antenna.factories.selectors import factory_by_id
+from antenna.factories.selectors import factory_by_id, factory_list
 from antenna.organizations.access import is_member
 from antenna.organizations.selectors import organizations_of_user
 from antenna.proposals.access import proposal_for_user
@@ -40,8 +41,11 @@ from antenna.proposals.forms import (
     WithdrawForm,
     initial_from,
 )
-from antenna.proposals.models import Decision, Proposal, ReviewAssignment, TechnicalAssessment
+from antenna.proposals.models import Proposal
 from antenna.proposals.selectors import (
+    assignment_of,
+    proposal_assessment,
+    proposal_decision,
     proposal_list,
     proposal_reviews,
     review_queue,
@@ -174,14 +178,12 @@ def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200,
         "error_rule": error.rule if isinstance(error, NotEligible) else "",
         "timeline": [(event, TIMELINE_LABELS.get(event.action, event.action))
                      for event in audit_timeline(proposal)],
-        "decision": Decision.objects.filter(proposal=proposal).select_related("factory").first(),
-        "assessment": TechnicalAssessment.objects.filter(proposal=proposal)
-        .select_related("recommended_factory").first(),
-        "allocation": Allocation.objects.visible_to(user).filter(proposal=proposal).first(),
+        "decision": proposal_decision(proposal),
+        "assessment": proposal_assessment(proposal),
+        "allocation": allocation_of_proposal(user, proposal.pk),
         "problems": eligibility_problems(proposal)
         if member and proposal.state == ProposalState.DRAFT else [],
-        "assignment": ReviewAssignment.objects.filter(proposal=proposal, reviewer=user)
-        .select_related("review").first() if user.is_reviewer else None,
+        "assignment": assignment_of(proposal, user) if user.is_reviewer else None,
         "can_withdraw": member and (is_open or proposal.state == ProposalState.DRAFT),
         "peer_reviewed": call.review_process == ReviewProcess.PEER,
     }
@@ -191,9 +193,8 @@ def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200,
         context["assess_form"] = forms.get("assess_form") or AssessForm(call=call)
         context["decide_form"] = forms.get("decide_form") or DecideForm(call=call)
         if context["peer_reviewed"]:
-            reviewers = User.objects.filter(role=PlatformRole.REVIEWER, is_active=True) \
-                .order_by("username")
-            context["assign_form"] = forms.get("assign_form") or AssignForm(reviewers=reviewers)
+            context["assign_form"] = (forms.get("assign_form")
+                                      or AssignForm(reviewers=active_reviewers()))
     return render(request, "proposals/detail.html", context, status=status)
 
 
@@ -267,8 +268,7 @@ def proposal_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     proposal = visible_or_404(proposal_for_user, user, pk)
     require_operator(user)
-    reviewers = User.objects.filter(role=PlatformRole.REVIEWER, is_active=True)
-    form = AssignForm(request.POST, reviewers=reviewers)
+    form = AssignForm(request.POST, reviewers=active_reviewers())
     if not form.is_valid():
         return _detail(request, proposal, status=400, assign_form=form)
     try:
@@ -334,8 +334,7 @@ def reviewer_queue(request: HttpRequest) -> HttpResponse:
 def proposal_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     proposal = visible_or_404(proposal_for_user, user, pk)
-    assignment = ReviewAssignment.objects.filter(proposal=proposal, reviewer=user) \
-        .select_related("review").first()
+    assignment = assignment_of(proposal, user)
     if assignment is None:
         raise Forbidden(_("Only reviewers assigned to this proposal can review it."))
     if hasattr(assignment, "review"):
@@ -391,7 +390,7 @@ def proposal_estimate(request: HttpRequest) -> HttpResponse:
         except NotFound:
             factories = []
     if not factories:
-        factories = list(Factory.objects.prefetch_related("partitions"))
+        factories = list(factory_list())
     context: dict[str, Any] = {"form": form, "margin": int(DEFAULT_MARGIN * 100)}
     if form.is_valid():
         data = form.cleaned_data
