@@ -15,6 +15,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 
 from django.utils.translation import gettext_lazy as _
 
@@ -188,25 +189,9 @@ def _pytorch_body(values: dict[str, str], gpus: int, target: Target) -> str:
     )
 
 
-HF_PROGRAM = '''import os, sys
-from datasets import load_dataset
-from transformers import (AutoModelForCausalLM, AutoTokenizer, DataCollatorForLanguageModeling,
-                          Trainer, TrainingArguments)
-model_name, dataset, epochs, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-tok = AutoTokenizer.from_pretrained(model_name)
-tok.pad_token = tok.pad_token or tok.eos_token
-data = (load_dataset("json", data_files=dataset) if dataset.endswith((".json", ".jsonl"))
-        else load_dataset(dataset))["train"]
-data = data.map(lambda b: tok(b["text"], truncation=True, max_length=1024), batched=True,
-                remove_columns=data.column_names)
-model = AutoModelForCausalLM.from_pretrained(model_name, torch_dtype="auto")
-args = TrainingArguments(output_dir=out, num_train_epochs=epochs, bf16=True,
-                         per_device_train_batch_size=4, gradient_accumulation_steps=4,
-                         logging_steps=10, save_strategy="epoch", report_to=[])
-Trainer(model=model, args=args, train_dataset=data,
-        data_collator=DataCollatorForLanguageModeling(tok, mlm=False)).train()
-print("Saved to", out)
-'''
+def _program(name: str) -> str:
+    """The Python program `name` the job script writes next to itself (recipe_scripts/)."""
+    return (resources.files("antenna.jobs") / "recipe_scripts" / name).read_text("utf-8")
 
 
 def _hf_body(values: dict[str, str], gpus: int, target: Target) -> str:
@@ -216,30 +201,11 @@ def _hf_body(values: dict[str, str], gpus: int, target: Target) -> str:
         "# Models and datasets come from your project space: compute nodes have no internet.\n"
         'export HF_HOME="${HF_HOME:-$PWD/hf-cache}"\n'
         "export HF_HUB_OFFLINE=\"${HF_HUB_OFFLINE:-1}\"\n"
-        "cat > finetune.py <<'PYTHON'\n" + HF_PROGRAM + "PYTHON\n"
+        "cat > finetune.py <<'PYTHON'\n" + _program("finetune.py") + "PYTHON\n"
         + _check("torch, transformers, datasets", command)
         + f'${{LAUNCH[@]+"${{LAUNCH[@]}}"}} {command}\n'
         + 'echo "Fine-tuning finished: the model is in $OUTPUT_DIR."\n'
     )
-
-
-INFERENCE_PROGRAM = '''import json, sys
-model_name, source, target, max_tokens, gpus = sys.argv[1:6]
-prompts = [json.loads(line)["prompt"] for line in open(source) if line.strip()]
-try:
-    from vllm import LLM, SamplingParams
-    llm = LLM(model=model_name, tensor_parallel_size=int(gpus))
-    params = SamplingParams(max_tokens=int(max_tokens))
-    outs = [o.outputs[0].text for o in llm.generate(prompts, params)]
-except ImportError:
-    from transformers import pipeline
-    pipe = pipeline("text-generation", model=model_name, device_map="auto")
-    outs = [r[0]["generated_text"] for r in pipe(prompts, max_new_tokens=int(max_tokens))]
-with open(target, "w") as f:
-    for p, o in zip(prompts, outs):
-        f.write(json.dumps({"prompt": p, "output": o}) + "\\n")
-print(len(outs), "answers written to", target)
-'''
 
 
 def _inference_body(values: dict[str, str], gpus: int, target: Target) -> str:
@@ -248,7 +214,7 @@ def _inference_body(values: dict[str, str], gpus: int, target: Target) -> str:
     return (
         'export HF_HOME="${HF_HOME:-$PWD/hf-cache}"\n'
         "export HF_HUB_OFFLINE=\"${HF_HUB_OFFLINE:-1}\"\n"
-        "cat > infer.py <<'PYTHON'\n" + INFERENCE_PROGRAM + "PYTHON\n"
+        "cat > infer.py <<'PYTHON'\n" + _program("infer.py") + "PYTHON\n"
         + _check("torch, transformers", command)
         + 'if [ ! -f "$INPUT_FILE" ]; then\n'
         '  echo "The prompts file $INPUT_FILE is missing: one JSON object per line, with a '
