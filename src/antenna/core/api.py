@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +27,35 @@ MAX_OFFSET = 1_000_000_000
 
 
 class ErrorOut(Schema):
+    """Every error answer: `detail` says what to do; `code` names the error; `retryable` says
+    whether the same request may succeed later; `rule` names a failed eligibility rule."""
+
     detail: str
+    code: str | None = None
+    retryable: bool | None = None
+    rule: str | None = None
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: the request does not match the operation's schema; `errors` as pydantic gives them
+    (`type`, `loc`, `msg`, ...), `detail` the same in one line."""
+
+    errors: list[dict[str, Any]]
+
+
+# Answers any operation can give, documented on every operation (see document_errors):
+# 401 without valid credentials; 422 when a parameter or the body does not match the schema;
+# 413 when the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.
+_ERROR_DESCRIPTIONS = {
+    "400": "Bad request: the values are valid but refused (see detail)",
+    "401": "Authentication required or token invalid/expired",
+    "403": "Not allowed for your role",
+    "404": "Not found (or not visible to you)",
+    "409": "Conflict with the current state (e.g. an illegal state transition)",
+    "413": "Request body too large",
+    "422": "The request does not match the schema",
+    "503": "A factory is not reachable right now (retry later)",
+}
 
 
 class ListParams(Schema):
@@ -50,8 +80,63 @@ def _field_path(loc: list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def _error_response(code: str, ref: str) -> dict[str, Any]:
+    return {"description": _ERROR_DESCRIPTIONS.get(code, "Error"),
+            "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to every operation of an OpenAPI document the errors the framework itself gives
+    (401, 422, 413), with the body shapes really sent, and fix the declared error bodies to
+    `ErrorOut`."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    template = "#/components/schemas/{model}"
+    for model in (ErrorOut, ValidationErrorOut):
+        components[model.__name__] = model.model_json_schema(ref_template=template)
+    error_ref = template.format(model="ErrorOut")
+    invalid_ref = template.format(model="ValidationErrorOut")
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            # ninja keys its responses by int, `openapi_extra` by str: one key per code, the
+            # str one (written by hand for the operation) winning.
+            raw = operation.get("responses", {})
+            responses = {str(code): response for code, response in raw.items()
+                         if not isinstance(code, str)}
+            responses.update({code: r for code, r in raw.items() if isinstance(code, str)})
+            operation["responses"] = responses
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response["description"] = _ERROR_DESCRIPTIONS.get(code, "Error")
+            if operation.get("security"):
+                responses.setdefault("401", _error_response("401", error_ref))
+            if operation.get("parameters") or operation.get("requestBody"):
+                responses["422"] = _error_response("422", invalid_ref)
+            if operation.get("requestBody"):
+                responses.setdefault("413", _error_response("413", error_ref))
+    return schema
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Map Antenna's error hierarchy and framework errors to `{"detail": "..."}` answers."""
+    """Map Antenna's error hierarchy and framework errors to `{"detail": "..."}` answers, and
+    document them on every operation of the API's OpenAPI document."""
+    build_schema = api.get_openapi_schema
+
+    def get_openapi_schema(**kwargs: Any) -> Any:
+        return document_errors(build_schema(**kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        return api.create_response(
+            request,
+            {"detail": _("The request body is larger than the limit of %(limit)s MB.")
+             % {"limit": round(limit / 1e6, 1)}, "code": "too_large", "retryable": False},
+            status=413,
+        )
 
     @api.exception_handler(AntennaError)
     def _antenna_error(request: HttpRequest, exc: AntennaError) -> HttpResponse:
@@ -112,6 +197,8 @@ __all__ = [
     "ListParams",
     "Page",
     "Query",
+    "ValidationErrorOut",
+    "document_errors",
     "install_error_handlers",
     "paginate",
 ]

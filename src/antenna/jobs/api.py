@@ -65,7 +65,18 @@ def cancel_job(request: HttpRequest, job_id: int) -> Any:
     return job_for_user(user, job_id)
 
 
-@router.get("/{job_id}/log", response={200: str, **ERRORS})
+# The log is plain text, not JSON: declared so in the OpenAPI document (503 when the factory
+# cannot be reached: a line of text saying so).
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+LOG_RESPONSES = {
+    "200": {"description": "The job's output so far (the last 64 KB)", "content": _TEXT},
+    "503": {"description": "The factory is not reachable right now (retry later)",
+            "content": _TEXT},
+}
+
+
+@router.get("/{job_id}/log", response={200: str, **ERRORS},
+            openapi_extra={"responses": LOG_RESPONSES})
 def job_log(request: HttpRequest, job_id: int) -> HttpResponse:
     """The job's output so far, as plain text (the last 64 KB)."""
     text, reachable = job_log_tail(job_for_user(current_user(request), job_id))
