@@ -205,6 +205,9 @@ MEDIA_URL = "uploads/"
 ANTENNA_TOKEN_DAYS = int(os.environ.get("ANTENNA_TOKEN_DAYS", "90"))
 ANTENNA_MAX_ATTACHMENT_BYTES = int(os.environ.get("ANTENNA_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ANTENNA_MAX_ATTACHMENT_BYTES + 1024 * 1024
+# All attachments of one organisation: at most this many bytes (ANTENNA_ORG_UPLOAD_QUOTA_BYTES).
+ANTENNA_ORG_UPLOAD_QUOTA_BYTES = int(os.environ.get("ANTENNA_ORG_UPLOAD_QUOTA_BYTES",
+                                                    200 * 1000 * 1000))
 
 # Production serves HTTPS only (behind a TLS-terminating proxy). `antenna demo` and the tests
 # run on plain HTTP on loopback and set ANTENNA_HTTPS=0.

@@ -90,6 +90,13 @@ class BudgetExceeded(AntennaError):
     code = "budget_exceeded"
 
 
+class QuotaExceeded(AntennaError):
+    """An upload would take an organisation over its storage quota (not retryable as is)."""
+
+    status_code = 413
+    code = "quota_exceeded"
+
+
 class FactoryUnavailable(AntennaError):
     """A factory could not be reached; trying again later may work."""
 

@@ -35,6 +35,7 @@ from antenna.factories.models import Factory
 from antenna.factories.selectors import factory_can_run
 from antenna.organizations.access import is_member, require_member
 from antenna.organizations.models import Membership, Organization
+from antenna.proposals.attachments import attachment_put
 from antenna.proposals.eligibility import check_eligibility
 from antenna.proposals.models import (
     Decision,
@@ -185,7 +186,8 @@ def proposal_create(
         proposal = Proposal(call=call, organization=organization, principal_investigator=pi,
                             created_by=by, **values)
         if attachment is not None:
-            proposal.attachment = attachment
+            proposal.save()  # a pk first: the quota counts the other proposals' files
+            attachment_put(proposal, attachment)
         proposal.save()
         audit_record(action="proposal.create", target=proposal, by=by,
                      organization_id=organization.pk,
@@ -220,7 +222,7 @@ def proposal_update(*, proposal: Proposal, by: User, attachment: UploadedFile | 
         for key, value in values.items():
             setattr(locked, key, value)
         if attachment is not None:
-            locked.attachment = attachment
+            attachment_put(locked, attachment)  # quota, then the file; the old one goes
         locked.save()
         audit_record(action="proposal.update", target=locked, by=by,
                      organization_id=locked.organization_id,

@@ -1,0 +1,72 @@
+"""Proposal attachments in storage: each organisation's upload quota, and no orphaned files.
+
+An organisation's usage is the size of the files its proposals point to now (a replaced file is
+deleted once the replacement is committed, so it stops counting). The quota is
+`ANTENNA_ORG_UPLOAD_QUOTA_BYTES` (default 200 MB); an upload that would go over it is refused
+with `QuotaExceeded` (413) before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from antenna.core.errors import QuotaExceeded
+from antenna.organizations.models import Organization
+from antenna.proposals.models import Proposal
+
+log = logging.getLogger("antenna.proposals")
+
+
+def organization_upload_usage(organization_id: int, *, excluding: int | None = None) -> int:
+    """Bytes of the attachments an organisation's proposals point to (optionally not counting
+    one proposal's, the one being replaced). A file missing from storage counts 0."""
+    total = 0
+    proposals = (Proposal.objects.filter(organization_id=organization_id)
+                 .exclude(attachment="").only("attachment"))
+    if excluding is not None:
+        proposals = proposals.exclude(pk=excluding)
+    for proposal in proposals:
+        try:
+            total += proposal.attachment.size
+        except OSError:
+            continue
+    return total
+
+
+def attachment_put(proposal: Proposal, attachment: UploadedFile) -> None:
+    """Store `attachment` as the (locked, draft) proposal's file, within the caller's
+    transaction: the organisation is locked so that two uploads cannot both pass the quota;
+    the quota is checked before anything is written; the replaced file is deleted from
+    storage once the transaction commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("attachment_put runs inside the service's transaction")
+    Organization.objects.select_for_update().filter(pk=proposal.organization_id).first()
+    quota = int(settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES)
+    used = organization_upload_usage(proposal.organization_id, excluding=proposal.pk)
+    size = attachment.size or 0
+    if used + size > quota:
+        raise QuotaExceeded(
+            _("Upload refused: %(org)s uses %(used)s of its %(quota)s upload quota and this "
+              "file is %(size)s. Remove or replace attachments of other proposals, or "
+              "ask the operators for a larger quota.")
+            % {"org": proposal.organization.legal_name, "used": filesizeformat(used),
+               "quota": filesizeformat(quota), "size": filesizeformat(size)}
+        )
+    old = proposal.attachment.name if proposal.attachment else ""
+    storage = proposal.attachment.storage
+    proposal.attachment.save(attachment.name or "attachment.pdf", attachment, save=False)
+    if old and old != proposal.attachment.name:
+        transaction.on_commit(lambda: _delete(storage, old))
+
+
+def _delete(storage: object, name: str) -> None:
+    try:
+        storage.delete(name)  # type: ignore[attr-defined]
+    except OSError as exc:  # the row no longer points to it: log, never fail the request
+        log.warning("could not delete the replaced attachment %s: %s", name, exc)
