@@ -20,8 +20,12 @@ from antenna.calls.services import call_create
 from antenna.factories.models import Factory, FactoryKind, Partition
 from antenna.jobs.models import Job
 from antenna.jobs.services import job_submit
-from antenna.organizations.models import Organization
-from antenna.organizations.services import organization_add_member, organization_create
+from antenna.organizations.models import Invitation, Membership, Organization
+from antenna.organizations.services import (
+    invitation_accept,
+    invitation_create,
+    organization_create,
+)
 from antenna.proposals.models import Proposal
 from antenna.proposals.services import (
     proposal_assign_reviewer,
@@ -85,6 +89,22 @@ def make_org(owner: User, *, kind: str = "startup", country: str = "BE",
         region=region if country == "BE" else "",
         enterprise_number=enterprise_number(1_000_000 + n) if country == "BE" else "",
     )
+
+
+def invite(organization: Organization, user: User, *, role: str = "member",
+           by: User | None = None) -> Invitation:
+    """An owner (the creator, unless `by`) invites `user`: pending until they answer."""
+    inviter = by or organization.created_by
+    assert inviter is not None, "give `by`: the organisation has no creator"
+    return invitation_create(organization=organization, username=user.username, role=role,
+                             by=inviter)
+
+
+def add_member(organization: Organization, user: User, *, role: str = "member",
+               by: User | None = None) -> Membership:
+    """Membership the way people get it: an owner invites, the person accepts."""
+    invitation_accept(invitation=invite(organization, user, role=role, by=by), by=user)
+    return Membership.objects.get(organization=organization, user=user)
 
 
 def make_proposal(owner: User, call: Call, organization: Organization, **fields: Any) -> Proposal:
@@ -179,7 +199,7 @@ class World:
     `org` (owner + member) has: a draft (AI for Science), a Fast Lane proposal under
     technical review, a Large Scale proposal in peer review with `reviewer` assigned, and an
     accepted Playground proposal with its active `allocation` and a queued `job` on it.
-    `outsider` owns `other_org`.
+    `outsider` owns `other_org`. `newcomer` has a pending `invitation` to `org` (not a member).
     """
 
     operator: User
@@ -200,15 +220,17 @@ class World:
     accepted: Proposal
     allocation: Allocation
     job: Job
+    invitation: Invitation
     users: dict[str, User] = field(default_factory=dict)
 
-    def ids(self) -> dict[str, int]:
-        """Path parameters by name, for formatting endpoint templates."""
+    def ids(self) -> dict[str, Any]:
+        """Path parameters by name (ids, and `member_username`), for endpoint templates."""
         return {
             "org": self.org.pk, "other_org": self.other_org.pk,
             "draft": self.draft.pk, "under_review": self.under_review.pk,
             "in_peer_review": self.in_peer_review.pk, "accepted": self.accepted.pk,
             "allocation": self.allocation.pk, "job": self.job.pk,
+            "invitation": self.invitation.pk, "member_username": self.member.username,
             **{f"call_{mode}": call.pk for mode, call in self.calls.items()},
             "factory": self.factory.pk,
         }
@@ -226,7 +248,7 @@ def make_world() -> World:
     calls = {mode: make_call(mode, factories=[factory], by=operator)
              for mode in ("playground", "fast_lane", "large_scale", "ai_for_science")}
     org = make_org(owner)
-    organization_add_member(organization=org, username=member.username, by=owner)
+    add_member(org, member, by=owner)
     other_org = make_org(outsider)
     draft = make_proposal(owner, calls["ai_for_science"], org)
     under_review = proposal_submit(proposal=make_proposal(owner, calls["fast_lane"], org),
@@ -244,6 +266,7 @@ def make_world() -> World:
         other_org=other_org, calls=calls, draft=draft, under_review=under_review,
         in_peer_review=Proposal.objects.get(pk=in_peer_review.pk), accepted=accepted,
         allocation=Allocation.objects.get(pk=allocation.pk), job=job,
+        invitation=invite(org, newcomer, by=owner),
     )
     world.users = {"operator": operator, "observer": observer, "owner": owner,
                    "member": member, "outsider": outsider, "reviewer": reviewer,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.core.errors import NotFound, PermissionDenied
-from antenna.organizations.models import Membership, MembershipRole, Organization
+from antenna.organizations.models import Invitation, Membership, MembershipRole, Organization
 
 
 def organization_for_user(user: User, pk: int) -> Organization:
@@ -15,6 +15,25 @@ def organization_for_user(user: User, pk: int) -> Organization:
     if organization is None:
         raise NotFound(_("Organisation %(pk)s not found.") % {"pk": pk})
     return organization
+
+
+def invitation_for_invitee(user: User, pk: int) -> Invitation:
+    """An invitation addressed to `user`; NotFound for anyone else's (or a missing one)."""
+    if not user.is_authenticated:
+        raise NotFound(_("Invitation %(pk)s not found.") % {"pk": pk})
+    invitation = (Invitation.objects.select_related("organization", "invited_by")
+                  .filter(pk=pk, invitee=user).first())
+    if invitation is None:
+        raise NotFound(_("Invitation %(pk)s not found.") % {"pk": pk})
+    return invitation
+
+
+def invitation_of_organization(organization: Organization, pk: int) -> Invitation:
+    """A pending or past invitation of `organization` (whose access the caller checked)."""
+    invitation = Invitation.objects.filter(pk=pk, organization=organization).first()
+    if invitation is None:
+        raise NotFound(_("Invitation %(pk)s not found.") % {"pk": pk})
+    return invitation
 
 
 def is_member(user: User, organization: Organization) -> bool:

@@ -40,7 +40,14 @@ class OrganizationForm(forms.Form):
 
 
 class MemberForm(forms.Form):
+    """Invite a person: they become a member when they accept."""
+
     username = forms.CharField(label=_("Username"), max_length=150,
-                               help_text=_("The person must have signed up already."))
+                               help_text=_("They join when they accept the invitation, on "
+                                           "their Invitations page."))
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices,
                              initial=MembershipRole.MEMBER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)

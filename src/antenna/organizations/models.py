@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from antenna.organizations.states import InvitationState
+
 if TYPE_CHECKING:
     from antenna.accounts.models import User
 
@@ -124,3 +126,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An owner's offer of a place in an organisation; membership starts only when accepted.
+
+    `username` is what the owner typed. `invitee` is that account, or None when no active
+    account has that name: such an invitation can never be accepted, and it is stored so that
+    the answer and the owner's list of pending invitations look the same either way (nothing
+    tells whether an account exists). States: `states.INVITATION_MACHINE`.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="invitations")
+    username = models.CharField(max_length=150)
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=16, choices=MembershipRole.choices,
+                            default=MembershipRole.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=InvitationState.choices,
+                             default=InvitationState.INVITED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "username"],
+                condition=Q(state="invited"),
+                name="invitation_one_pending_per_username",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} to {self.organization} ({self.state})"

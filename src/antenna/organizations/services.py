@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
@@ -13,6 +14,7 @@ from antenna.core.schemas import check_web_url
 from antenna.organizations.access import require_owner_or_operator
 from antenna.organizations.enterprise_number import normalize_enterprise_number
 from antenna.organizations.models import (
+    Invitation,
     Membership,
     MembershipRole,
     Organization,
@@ -20,6 +22,7 @@ from antenna.organizations.models import (
     Region,
     Sector,
 )
+from antenna.organizations.states import INVITATION_MACHINE, InvitationState
 
 
 def _clean_identity(
@@ -124,27 +127,194 @@ def organization_create(
     return organization
 
 
+def _locked(organization: Organization) -> Organization:
+    """Lock the organisation row: membership writes of one organisation run one at a time."""
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _check_role(role: str) -> None:
+    if role not in MembershipRole.values:
+        raise ValidationFailed(_("Role must be 'owner' or 'member'."))
+
+
+def _membership(organization: Organization, username: str) -> Membership:
+    membership = (Membership.objects.select_related("user")
+                  .filter(organization=organization, user__username=username).first())
+    if membership is None:
+        raise NotFound(_("%(u)s is not a member of %(org)s.")
+                       % {"u": username, "org": organization.legal_name})
+    return membership
+
+
+def _check_not_last_owner(membership: Membership, *, removing: bool) -> None:
+    """The last owner stays: an organisation without an owner could not be managed."""
+    if membership.role != MembershipRole.OWNER:
+        return
+    owners = Membership.objects.filter(organization_id=membership.organization_id,
+                                       role=MembershipRole.OWNER).count()
+    if owners > 1:
+        return
+    names = {"u": membership.user.username, "org": membership.organization.legal_name}
+    if removing:
+        raise Conflict(_("%(u)s is the last owner of %(org)s: name another owner first, then "
+                         "remove them.") % names)
+    raise Conflict(_("%(u)s is the last owner of %(org)s: name another owner first, then make "
+                     "them a member.") % names)
+
+
 def organization_add_member(
     *, organization: Organization, username: str, role: str = MembershipRole.MEMBER, by: User
 ) -> Membership:
-    """Add (or change the role of) a member; only owners and operators may."""
-    require_owner_or_operator(by, organization)
-    if role not in MembershipRole.values:
-        raise ValidationFailed(_("Role must be 'owner' or 'member'."))
+    """Add a member directly, without an invitation: operators only (support, demo data).
+
+    Owners invite (`invitation_create`); the person joins by accepting.
+    """
+    if not by.is_operator:
+        raise PermissionDenied(_("Only operators add members directly; owners invite them, "
+                                 "and they join by accepting."))
+    _check_role(role)
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(
-            _("No user '%(u)s': they must sign up first.") % {"u": username}
-        )
+        raise NotFound(_("No user '%(u)s': they must sign up first.") % {"u": username})
     with transaction.atomic():
-        membership, created = Membership.objects.select_for_update().get_or_create(
+        organization = _locked(organization)
+        membership, created = Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": role}
         )
         before = {} if created else {"role": membership.role}
         if not created and membership.role != role:
+            if role == MembershipRole.MEMBER:
+                _check_not_last_owner(membership, removing=False)
             membership.role = role
             membership.save(update_fields=["role"])
         audit_record(action="organization.add_member", target=organization, by=by,
                      organization_id=organization.pk, before=before,
+                     after={"user": username, "role": role})
+    return membership
+
+
+def invitation_create(
+    *, organization: Organization, username: str, role: str = MembershipRole.MEMBER, by: User
+) -> Invitation:
+    """Invite `username` to join; only owners and operators may.
+
+    The answer is the same pending invitation whether the account exists or not, and whether
+    it is already a member, so inviting reveals nothing about who has an account:
+
+    - an active account: a pending invitation it can accept or decline;
+    - no such active account: a pending invitation to nobody, which can never be accepted
+      (the owner may revoke it);
+    - already a member: nothing is stored (the owner sees the member list anyway; a role
+      changes with `membership_set_role`); the returned invitation is not saved.
+
+    Inviting again while an invitation is pending updates its role.
+    """
+    require_owner_or_operator(by, organization)
+    _check_role(role)
+    username = username.strip()
+    if not username or len(username) > 150:
+        raise ValidationFailed(_("Give the username of the person to invite (at most 150 "
+                                 "characters)."))
+    invitee = User.objects.filter(username=username, is_active=True).first()
+    with transaction.atomic():
+        organization = _locked(organization)
+        if invitee is not None and Membership.objects.filter(
+            organization=organization, user=invitee
+        ).exists():
+            audit_record(action="organization.invite", target=organization, by=by,
+                         organization_id=organization.pk,
+                         after={"username": username, "role": role, "outcome": "member"})
+            return Invitation(organization=organization, username=username, role=role,
+                              invited_by=by, state=InvitationState.INVITED)
+        invitation = Invitation.objects.filter(organization=organization, username=username,
+                                               state=InvitationState.INVITED).first()
+        before: dict[str, str] = {}
+        if invitation is None:
+            invitation = Invitation.objects.create(organization=organization,
+                                                   username=username, invitee=invitee,
+                                                   role=role, invited_by=by)
+        elif invitation.role != role:
+            before = {"role": invitation.role}
+            invitation.role = role
+            invitation.save(update_fields=["role"])
+        audit_record(action="organization.invite", target=invitation, by=by,
+                     organization_id=organization.pk, before=before,
+                     after={"username": username, "role": role,
+                            "outcome": "invited" if invitee else "no_account"})
+    return invitation
+
+
+def _answer(invitation: Invitation, target: str, *, by: User, action: str) -> Invitation:
+    with transaction.atomic():
+        _locked(invitation.organization)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        INVITATION_MACHINE.check(invitation.state, target)
+        if target == InvitationState.ACCEPTED:
+            Membership.objects.get_or_create(organization_id=invitation.organization_id,
+                                             user=by, defaults={"role": invitation.role})
+        invitation.state = target
+        invitation.answered_at = timezone.now()
+        invitation.save(update_fields=["state", "answered_at"])
+        audit_record(action=action, target=invitation, by=by,
+                     organization_id=invitation.organization_id,
+                     after={"username": invitation.username, "role": invitation.role,
+                            "state": target})
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, by: User) -> Invitation:
+    """The invitee joins the organisation with the invitation's role."""
+    if invitation.invitee_id is None or invitation.invitee_id != by.pk:
+        raise NotFound(_("Invitation %(pk)s not found.") % {"pk": invitation.pk})
+    return _answer(invitation, InvitationState.ACCEPTED, by=by,
+                   action="organization.invitation_accept")
+
+
+def invitation_decline(*, invitation: Invitation, by: User) -> Invitation:
+    """The invitee says no; nothing else changes."""
+    if invitation.invitee_id is None or invitation.invitee_id != by.pk:
+        raise NotFound(_("Invitation %(pk)s not found.") % {"pk": invitation.pk})
+    return _answer(invitation, InvitationState.DECLINED, by=by,
+                   action="organization.invitation_decline")
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    """An owner (or an operator) withdraws a pending invitation."""
+    require_owner_or_operator(by, invitation.organization)
+    return _answer(invitation, InvitationState.REVOKED, by=by,
+                   action="organization.invitation_revoke")
+
+
+def membership_remove(*, organization: Organization, username: str, by: User) -> None:
+    """An owner (or an operator) removes a member; the last owner cannot be removed."""
+    require_owner_or_operator(by, organization)
+    with transaction.atomic():
+        organization = _locked(organization)
+        membership = _membership(organization, username)
+        _check_not_last_owner(membership, removing=True)
+        role = membership.role
+        membership.delete()
+        audit_record(action="organization.remove_member", target=organization, by=by,
+                     organization_id=organization.pk,
+                     before={"user": username, "role": role})
+
+
+def membership_set_role(*, organization: Organization, username: str, role: str,
+                        by: User) -> Membership:
+    """An owner (or an operator) makes a member an owner or back; the last owner stays one."""
+    require_owner_or_operator(by, organization)
+    _check_role(role)
+    with transaction.atomic():
+        organization = _locked(organization)
+        membership = _membership(organization, username)
+        before = membership.role
+        if before != role:
+            if role == MembershipRole.MEMBER:
+                _check_not_last_owner(membership, removing=False)
+            membership.role = role
+            membership.save(update_fields=["role"])
+        audit_record(action="organization.set_member_role", target=organization, by=by,
+                     organization_id=organization.pk,
+                     before={"user": username, "role": before},
                      after={"user": username, "role": role})
     return membership

@@ -31,19 +31,21 @@ from antenna.organizations.access import is_member, is_owner, organization_for_u
 from antenna.organizations.enterprise_number import format_enterprise_number
 from antenna.organizations.forms import MemberForm
 from antenna.organizations.models import Organization
-from antenna.organizations.selectors import memberships_of
-from antenna.organizations.services import organization_add_member
+from antenna.organizations.selectors import memberships_of, pending_invitations_of
+from antenna.organizations.services import invitation_create
 from antenna.proposals.selectors import proposal_list
 
 
 def _organization_page(request: HttpRequest, organization: Organization, member_form: MemberForm,
             status: int = 200) -> HttpResponse:
     user = current_user(request)
+    can_manage = user.is_operator or is_owner(user, organization)
     context: dict[str, Any] = {
         "organization": organization,
         "enterprise_number": format_enterprise_number(organization.enterprise_number),
         "memberships": list(memberships_of(organization)),
-        "can_manage": user.is_operator or is_owner(user, organization),
+        "can_manage": can_manage,
+        "invitations": list(pending_invitations_of(organization)) if can_manage else [],
         "member_form": member_form,
         "proposals": list(proposal_list(user=user, organization=organization.pk)),
         "allocations": list(allocation_list(user=user, organization=organization.pk)),
@@ -66,11 +68,12 @@ def organization_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _organization_page(request, organization, form, status=400)
     try:
-        organization_add_member(organization=organization, by=user, **form.cleaned_data)
+        invitation_create(organization=organization, by=user, **form.cleaned_data)
     except AntennaError as exc:
         form.add_error(None, exc.message)
         return _organization_page(request, organization, form, status=error_status(exc.status_code))
-    messages.success(request, _("%(u)s is now a member of %(org)s.")
+    messages.success(request, _("%(u)s is invited to %(org)s: they become a member when they "
+                                "accept.")
                      % {"u": form.cleaned_data["username"], "org": organization.legal_name})
     return redirect("organizations:detail", pk=organization.pk)
 

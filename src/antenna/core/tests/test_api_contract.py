@@ -81,6 +81,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/organizations/{org}/members", ok=("owner", 201),
              wrong_roles=("member", "observer"), scoped=("org",),
              body=lambda w, ids: {"username": w.newcomer.username, "role": "member"}),
+    Endpoint("patch", "/organizations/{org}/members/{member_username}", ok=("owner", 200),
+             wrong_roles=("member", "observer"), scoped=("org",),
+             body=_body({"role": "owner"})),
+    Endpoint("post", "/organizations/{org}/members/{member_username}/remove", ok=("owner", 204),
+             wrong_roles=("member", "observer"), scoped=("org",)),
+    # invitations: only the invitee's own (anyone else's is the same 404 as a missing one)
+    Endpoint("get", "/invitations", ok=("newcomer", 200)),
+    Endpoint("post", "/invitations/{invitation}/accept", ok=("newcomer", 200),
+             scoped=("invitation",)),
+    Endpoint("post", "/invitations/{invitation}/decline", ok=("newcomer", 200),
+             scoped=("invitation",)),
     # factories and calls (public reference data: no organisation scope)
     Endpoint("get", "/factories", ok=("owner", 200)),
     Endpoint("get", "/calls", ok=("owner", 200)),

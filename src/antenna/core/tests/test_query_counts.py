@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from antenna.organizations.services import organization_add_member
 from antenna.proposals.services import proposal_submit
 from antenna.testing import (
     ApiClient,
+    add_member,
     make_call,
     make_factory,
     make_org,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _organizations(user, operator, n):
     for _ in range(n):
         org = make_org(user)
-        organization_add_member(organization=org, username=make_user().username, by=user)
+        add_member(org, make_user(), by=user)
 
 
 def _factories(user, operator, n):

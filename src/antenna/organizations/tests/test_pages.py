@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from antenna import testing
-from antenna.organizations.models import Membership, Organization
+from antenna.organizations.models import Invitation, Membership, Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_detail_of_another_organisation_is_404(applicant):
     assert client.get("/organisations/999999/").status_code == 404
 
 
-def test_owner_adds_member(applicant):
+def test_owner_invites_a_member_who_joins_only_by_accepting(applicant):
     org = testing.make_org(applicant)
     colleague = testing.make_user("colleague")
     client = client_for(applicant)
@@ -73,7 +73,8 @@ def test_owner_adds_member(applicant):
     response = client.post(f"/organisations/{org.pk}/members/",
                            {"username": "colleague", "role": "member"})
     assert response.status_code == 302
-    assert Membership.objects.filter(organization=org, user=colleague).exists()
+    assert not Membership.objects.filter(organization=org, user=colleague).exists()
+    assert Invitation.objects.get(organization=org, username="colleague").invitee == colleague
 
 
 def test_plain_member_cannot_add_members(applicant):
@@ -87,9 +88,14 @@ def test_plain_member_cannot_add_members(applicant):
     assert not Membership.objects.filter(organization=org, user__username="intruder").exists()
 
 
-def test_adding_unknown_user_shows_error(applicant):
+def test_inviting_an_unknown_username_looks_like_inviting_anyone(applicant):
     org = testing.make_org(applicant)
-    response = client_for(applicant).post(f"/organisations/{org.pk}/members/",
-                                          {"username": "nobody", "role": "member"})
-    assert response.status_code == 404
-    assert "must sign up first" in response.content.decode()
+    testing.make_user("somebody")
+    client = client_for(applicant)
+    pages = [client.post(f"/organisations/{org.pk}/members/", {"username": name,
+                                                               "role": "member"}, follow=True)
+             for name in ("nobody", "somebody")]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert "nobody is invited to" in pages[0].content.decode()
+    assert "somebody is invited to" in pages[1].content.decode()
+    assert "sign up" not in pages[0].content.decode()

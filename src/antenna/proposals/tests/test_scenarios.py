@@ -97,6 +97,8 @@ def test_large_scale_proposal_through_two_peer_reviews(api, operator, factory):
     colleague = testing.make_user("colleague", role="reviewer")
     assert client.post(f"/organizations/{org['id']}/members",
                        {"username": "colleague"}).status_code == 201
+    [invitation] = api(colleague).get("/invitations").json()["items"]
+    assert api(colleague).post(f"/invitations/{invitation['id']}/accept").status_code == 200
     ana, ben = testing.make_reviewer("ana"), testing.make_reviewer("ben")
     pid = _apply(client, call, org["id"], requested_gpu_hours=200_000, duration_months=6)
     assert client.post(f"/proposals/{pid}/submit").json()["state"] == "technical_review"

@@ -12,7 +12,6 @@ from antenna.allocations.selectors import ledger_balances
 from antenna.core.errors import InvalidTransition, NotEligible, ValidationFailed
 from antenna.core.models import AuditEvent
 from antenna.core.workdays import add_months
-from antenna.organizations.services import organization_add_member
 from antenna.proposals.models import Decision, Proposal, Review, TechnicalAssessment
 from antenna.proposals.services import (
     proposal_assign_reviewer,
@@ -24,6 +23,7 @@ from antenna.proposals.services import (
 from antenna.testing import (
     PDF_BYTES,
     ApiClient,
+    add_member,
     assert_error,
     make_call,
     make_factory,
@@ -195,7 +195,7 @@ def test_allocation_dates(start, months, end, due, operator):
 def test_conflicted_reviewer_is_refused_naming_the_conflict(operator, api):
     owner, proposal = _submitted("large_scale", operator)
     insider = make_reviewer("insider")
-    organization_add_member(organization=proposal.organization, username="insider", by=owner)
+    add_member(proposal.organization, insider, by=owner)
     body = assert_error(api(operator).post(f"/proposals/{proposal.pk}/reviewers",
                                            {"username": "insider"}), 409,
                         "Conflict of interest", "insider")
@@ -303,8 +303,7 @@ def test_auto_assignment_balances_load_and_skips_conflicts(operator):
     _owner, earlier = _submitted("large_scale", operator)
     proposal_assign_reviewer(proposal=earlier, reviewer=busy, by=operator)
     owner2, proposal = _submitted("large_scale", operator)
-    organization_add_member(organization=proposal.organization, username="c-insider",
-                            by=owner2)
+    add_member(proposal.organization, insider, by=owner2)
     chosen = proposal_auto_assign_reviewers(proposal=proposal, by=operator)
     assert {a.reviewer for a in chosen} == {idle, other}
     assert Proposal.objects.get(pk=proposal.pk).state == "peer_review"

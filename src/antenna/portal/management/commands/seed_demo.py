@@ -15,7 +15,11 @@ from antenna.calls.modes import AccessMode
 from antenna.calls.services import call_create
 from antenna.factories.models import Factory, FactoryKind, Partition
 from antenna.organizations.models import Membership, Organization
-from antenna.organizations.services import organization_add_member, organization_create
+from antenna.organizations.services import (
+    invitation_accept,
+    invitation_create,
+    organization_create,
+)
 from antenna.proposals.models import Proposal
 from antenna.proposals.services import (
     proposal_assign_reviewer,
@@ -143,8 +147,10 @@ class Command(BaseCommand):
         brightvision = Organization.objects.get(legal_name="Brightvision AI")
         if not Membership.objects.filter(organization=brightvision,
                                          user=users["demo-researcher"]).exists():
-            organization_add_member(organization=brightvision, username="demo-researcher",
-                                    by=users["demo-applicant"])
+            invitation = invitation_create(organization=brightvision,
+                                           username="demo-researcher",
+                                           by=users["demo-applicant"])
+            invitation_accept(invitation=invitation, by=users["demo-researcher"])
         playground = calls[AccessMode.PLAYGROUND]
         if not Proposal.objects.filter(call=playground, organization=brightvision).exists():
             proposal = proposal_create(
