@@ -34,8 +34,10 @@ from antenna.core.workdays import add_working_days
 from antenna.factories.models import Factory
 from antenna.factories.selectors import factory_can_run
 from antenna.organizations.access import is_member, require_member
-from antenna.organizations.models import Membership, Organization
+from antenna.organizations.models import Organization
+from antenna.organizations.selectors import organization_insiders
 from antenna.proposals.attachments import attachment_put
+from antenna.proposals.conflicts import require_no_conflict
 from antenna.proposals.eligibility import check_eligibility
 from antenna.proposals.models import (
     Decision,
@@ -369,12 +371,7 @@ def proposal_assign_reviewer(*, proposal: Proposal, reviewer: User | str,
         if p.state not in (P.TECHNICAL_REVIEW, P.PEER_REVIEW):
             raise InvalidTransition(_("Reviewers are assigned during technical or peer review; "
                                       "this proposal is %(s)s.") % {"s": p.get_state_display()})
-        if Membership.objects.filter(organization_id=p.organization_id, user=reviewer).exists():
-            raise Conflict(
-                _("Conflict of interest: %(u)s belongs to %(org)s, the applicant organisation, "
-                  "and cannot review this proposal.")
-                % {"u": reviewer.username, "org": p.organization.legal_name}
-            )
+        require_no_conflict(reviewer, p)
         if ReviewAssignment.objects.filter(proposal=p, reviewer=reviewer).exists():
             raise Conflict(_("%(u)s is already assigned to this proposal.")
                            % {"u": reviewer.username})
@@ -404,8 +401,7 @@ def proposal_auto_assign_reviewers(*, proposal: Proposal, by: User,
     if needed <= 0:
         return []
     load = _open_review_load()
-    conflicted = set(Membership.objects.filter(organization_id=proposal.organization_id)
-                     .values_list("user_id", flat=True))
+    conflicted = organization_insiders(proposal.organization_id)
     already = set(proposal.review_assignments.values_list("reviewer_id", flat=True))
     candidates = [
         u for u in User.objects.filter(role=PlatformRole.REVIEWER, is_active=True)
@@ -462,6 +458,7 @@ def proposal_review(
                                       "is %(s)s.") % {"s": p.get_state_display()})
         if Review.objects.filter(assignment=assignment).exists():
             raise Conflict(_("You have already reviewed this proposal."))
+        require_no_conflict(by, p)
         review = Review.objects.create(assignment=assignment, scores=scores, score=score,
                                        recommendation=recommendation, comment=comment.strip(),
                                        no_conflict_declared=True)
@@ -492,6 +489,7 @@ def proposal_decide(
                 _("Only a proposal under review can be decided; this one is %(s)s.")
                 % {"s": p.get_state_display()}
             )
+        require_no_conflict(by, p)
         if decision == Decision.Outcome.REJECT:
             _record_decision(p, outcome=decision, gpu_hours=0, factory=None,
                              comment=comment.strip(), by=by)
