@@ -6,6 +6,8 @@ ANTENNA_SECRET_KEY     the signing key; default: a random key made once in the d
 ANTENNA_DEBUG          "1"/"true" for development (default off)
 ANTENNA_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
 ANTENNA_BWRAP          the bubblewrap binary that sandboxes local jobs (default /usr/bin/bwrap)
+ANTENNA_UNISOLATED_LOCAL_JOBS  "1": run local jobs unsandboxed when bwrap is missing (demo
+                       only; default: ANTENNA_DEBUG)
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ DEBUG = _env_bool("ANTENNA_DEBUG", False)
 DATA_DIR = Path(os.environ.get("ANTENNA_DATA_DIR", Path.cwd() / "var")).resolve()
 # The local connector runs each job in a bubblewrap sandbox (docs/security.md).
 ANTENNA_BWRAP = os.environ.get("ANTENNA_BWRAP", "/usr/bin/bwrap")
+# Run `local` jobs without a sandbox when bubblewrap is missing: only for the demo on one's
+# own machine (`antenna demo` turns it on; ANTENNA_DEBUG implies it). Production: never.
+ANTENNA_UNISOLATED_LOCAL_JOBS = _env_bool("ANTENNA_UNISOLATED_LOCAL_JOBS", DEBUG)
 
 
 def _secret_key() -> str:

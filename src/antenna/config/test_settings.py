@@ -7,6 +7,11 @@ CSRF_COOKIE_SECURE = False
 SECURE_SSL_REDIRECT = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Local jobs run in bubblewrap wherever it is installed (CI installs it, and its sandbox
+# tests must run there). On a machine without it, `make test` still runs the job tests,
+# unsandboxed as in the demo; the sandbox tests then skip and say why.
+ANTENNA_UNISOLATED_LOCAL_JOBS = not os.access(ANTENNA_BWRAP, os.X_OK)  # noqa: F405
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: concurrent tests need SQLite's real locking (a busy
     # timeout), which shared-cache in-memory databases do not honour.

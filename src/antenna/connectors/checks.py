@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError
 
@@ -21,6 +22,13 @@ def check_local_sandbox(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     except DatabaseError:  # no tables yet (before migrate): nothing runs jobs either
         return []
     errors: list[checks.CheckMessage] = []
+    if settings.ANTENNA_UNISOLATED_LOCAL_JOBS:
+        errors.append(checks.Error(
+            "ANTENNA_UNISOLATED_LOCAL_JOBS is on: local jobs would run without a sandbox "
+            "wherever bubblewrap is missing.",
+            hint="Unset ANTENNA_UNISOLATED_LOCAL_JOBS (and ANTENNA_DEBUG) in production.",
+            id="connectors.E002",
+        ))
     for factory in factories:
         problem = connector_for(factory).isolation_problem()  # type: ignore[attr-defined]
         if problem is None:

@@ -5,10 +5,11 @@ factory's root (`ANTENNA_DATA_DIR/factories/<name>/jobs/<id>/`), with its output
 its walltime enforced by `timeout` (ending in `timeout`). The job itself runs in a bubblewrap
 sandbox (`connectors/sandbox.py`) that sees only its work directory (`jobs/<id>/work/`, as
 `/job`): the supervisor records the start, the end and the exit code outside it, where the job
-cannot write. Without a working bwrap, jobs are refused unless ANTENNA_DEBUG is on (the demo),
-where they run unisolated and the pages say so. A finite number of GPU slots per factory
-(`gpu_slots`, default 8) makes jobs really queue, first come first served. Everything lives in
-files, so the state survives a worker restart, and several workers may share it (flock).
+cannot write. Without a working bwrap, jobs are refused unless ANTENNA_UNISOLATED_LOCAL_JOBS
+is on (the demo), where they run unisolated and the pages say so. A finite number of GPU
+slots per factory (`gpu_slots`, default 8) makes jobs really queue, first come first served.
+Everything lives in files, so the state survives a worker restart, and several workers may
+share it (flock).
 """
 
 from __future__ import annotations
@@ -93,12 +94,13 @@ class LocalConnector(Connector):
         return sandbox_problem(self.root)
 
     def _refusal(self) -> str | None:
-        """The reason to refuse a job: no isolation, outside the demo (ANTENNA_DEBUG)."""
+        """The reason to refuse a job: no isolation, outside the demo
+        (ANTENNA_UNISOLATED_LOCAL_JOBS, which `antenna demo` and ANTENNA_DEBUG turn on)."""
         problem = self.isolation_problem()
-        if problem is None or django_settings.DEBUG:
+        if problem is None or django_settings.ANTENNA_UNISOLATED_LOCAL_JOBS:
             return None
         return (f"{self.factory_name} cannot run jobs isolated from each other and from "
-                f"Antenna: {problem}. Production (ANTENNA_DEBUG off) never runs them "
+                f"Antenna: {problem}. Production never runs them "
                 "unisolated: install bubblewrap on the worker's machine.")
 
     # -- helpers ------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def test_demo_templates_complete_in_the_sandbox(data_dir, slug):
 
 
 def test_production_refuses_jobs_without_bubblewrap(data_dir, settings):
-    settings.DEBUG = False
+    settings.ANTENNA_UNISOLATED_LOCAL_JOBS = False
     settings.ANTENNA_BWRAP = MISSING_BWRAP
     connector = _connector(data_dir[0])
     with pytest.raises(FactoryUnavailable) as refused:
@@ -271,7 +271,7 @@ def test_production_refuses_jobs_without_bubblewrap(data_dir, settings):
 
 
 def test_production_fails_a_queued_job_when_bubblewrap_disappears(data_dir, settings):
-    settings.DEBUG = False
+    settings.ANTENNA_UNISOLATED_LOCAL_JOBS = False
     connector = _connector(data_dir[0], gpu_slots=1)
     first = _submit(connector, "sleep 2\n")
     queued = _submit(connector, "echo must not run\n")  # waits for the only GPU slot
@@ -283,7 +283,7 @@ def test_production_fails_a_queued_job_when_bubblewrap_disappears(data_dir, sett
 
 
 def test_demo_without_bubblewrap_runs_jobs_and_flags_them(data_dir, settings):
-    settings.DEBUG = True
+    settings.ANTENNA_UNISOLATED_LOCAL_JOBS = True
     settings.ANTENNA_BWRAP = MISSING_BWRAP
     connector = _connector(data_dir[0])
     status, log = _run(connector, "echo demo-ran\n")
@@ -311,6 +311,14 @@ def test_deploy_check_reports_local_factory_without_working_bubblewrap(data_dir,
     assert len(errors) == 1 and "sandbox-t" in errors[0].msg and MISSING_BWRAP in errors[0].msg
     settings.ANTENNA_BWRAP = "/bin/false"  # present but not working
     assert [e.id for e in check_local_sandbox()] == ["connectors.E001"]
+
+
+@pytest.mark.django_db
+def test_deploy_check_refuses_the_demo_switch_in_production(settings):
+    settings.ANTENNA_UNISOLATED_LOCAL_JOBS = True
+    assert "connectors.E002" in [e.id for e in check_local_sandbox()]
+    settings.ANTENNA_UNISOLATED_LOCAL_JOBS = False
+    assert "connectors.E002" not in [e.id for e in check_local_sandbox()]
 
 
 def test_add_factory_has_no_default_connector():
