@@ -7,7 +7,9 @@ Settings (`Factory.connector_settings`, never a secret):
     token_file     file holding the JWT (`SLURM_JWT=...` as printed by `scontrol token` is
                    accepted), re-read on every call: rotating the token = rewriting the file
     token_env      or: the environment variable holding the JWT (also read on every call)
-    api_version    slurmrestd OpenAPI version, default v0.0.38 (one module per version)
+    api_version    slurmrestd OpenAPI version: auto (default: the newest the server offers in
+                   GET /openapi/v3 and Antenna speaks), v0.0.38, v0.0.40, v0.0.41 or v0.0.42
+    detected_api_version  what `auto` found, recorded by Antenna (used instead of asking again)
     workdir        where job directories go: `<workdir>/antenna-<id>/` (default /tmp)
     partition      the partition used when the job's placement names none
     timeout        seconds per HTTP request (default 30)
@@ -63,12 +65,12 @@ from antenna.connectors.slurmrest.protocol import (
     SlurmError,
     SubmitRequest,
 )
-from antenna.connectors.slurmrest.versions import api_for
+from antenna.connectors.slurmrest.versions import AUTO, api_for, newest_offered, offered_versions
 from antenna.core.errors import FactoryUnavailable
 
 log = logging.getLogger("antenna.connectors.slurmrest")
 
-DEFAULT_API_VERSION = "v0.0.38"
+DEFAULT_API_VERSION = AUTO
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 GET_ATTEMPTS = 3
 SUBMIT_ATTEMPTS = 3
@@ -150,8 +152,13 @@ class SlurmRestConnector(Connector):
         self.find_lookback_seconds = int(float(settings.get("find_lookback_hours", 6)) * 3600)
         self.config_error = ""
         self.api: SlurmApi | None = None
+        self.api_version = str(settings.get("api_version") or DEFAULT_API_VERSION)
+        self.release = ""  # the Slurm release, once a ping has told it
         try:
-            self.api = api_for(str(settings.get("api_version") or DEFAULT_API_VERSION))
+            if self.api_version != AUTO:
+                self.api = api_for(self.api_version)
+            elif settings.get("detected_api_version"):
+                self.api = api_for(str(settings["detected_api_version"]))
         except ValueError as exc:
             self.config_error = str(exc)
         if not self.url or not self.user or not (self.token_file or self.token_env):
@@ -168,9 +175,26 @@ class SlurmRestConnector(Connector):
         return FactoryUnavailable(f"{self.factory_name}: {message}", retryable=True)
 
     def _slurm(self) -> SlurmApi:
-        if self.api is None or self.config_error:
+        if self.config_error:
             raise self._unavailable(f"misconfigured: {self.config_error}")
+        if self.api is None:
+            self.api = self._negotiate()
         return self.api
+
+    def _negotiate(self) -> SlurmApi:
+        """`api_version: auto`: the newest version the server's OpenAPI document offers."""
+        status, body = self._get(HttpCall("GET", "/openapi/v3"))
+        if status >= 300 or not body.get("paths"):
+            raise self._unavailable(f"cannot read the API versions offered (GET /openapi/v3 "
+                                    f"answered HTTP {status})")
+        version = newest_offered(body)
+        if version is None:
+            raise self._unavailable(
+                "slurmrestd offers none of the API versions Antenna speaks (it offers "
+                f"{', '.join(offered_versions(body)) or 'none'}): set api_version")
+        log.info("%s: slurmrestd offers %s; using %s", self.factory_name,
+                 ", ".join(offered_versions(body)), version)
+        return api_for(version)
 
     def _token(self) -> str:
         """The JWT, read afresh on every call (rotation = rewriting the file); never logged."""
@@ -251,17 +275,21 @@ class SlurmRestConnector(Connector):
         api = self._slurm()
         try:
             status, body = self._get(api.ping(), attempts=1)
-            if status == 200 and not api.parse_errors(body):
+            # v0.0.4x answers a bad token's ping with 200 and "pinged: DOWN"
+            if status == 200 and not api.parse_errors(body) and api.parse_ping(body)[0]:
                 return False
             status, body = self._get(api.db_job("1"), attempts=1)
         except FactoryUnavailable as exc:
             return "token rejected" in exc.message
-        return any(e.number == AUTH_ERROR for e in api.parse_errors(body))
+        # 22.05: 1007 "Protocol authentication error"; 24.11: 7000 "Unable to connect to
+        # database" described as "Failed to open slurmdbd connection, authentication error"
+        return any(e.number == AUTH_ERROR or "authentication error" in e.description.lower()
+                   for e in api.parse_errors(body))
 
     def _fail(self, what: str, errors: list[SlurmError], status: int) -> NoReturn:
         """An error that is not a refusal of the job: the token, or the cluster."""
         text = _text(errors, status)
-        if self._token_rejected():
+        if any(e.number == AUTH_ERROR for e in errors) or self._token_rejected():
             raise self._unavailable(f"token rejected: rotate the token file ({what}: {text})")
         raise self._unavailable(f"{what} failed: {text}")
 
@@ -543,7 +571,9 @@ class SlurmRestConnector(Connector):
         errors = api.parse_errors(body)
         if status == 200 and not errors:
             ok, detail = api.parse_ping(body)
-            return Health(ok=ok, detail=detail)
+            self.release = api.parse_release(body)
+            if ok or not self._token_rejected():
+                return Health(ok=ok, detail=f"{detail}; API {api.version}")
         if self._token_rejected():
             return Health(ok=False, detail="token rejected: rotate the token file")
         return Health(ok=False, detail=f"slurmctld not answering: {_text(errors, status)}")

@@ -1,9 +1,10 @@
 """What one slurmrestd OpenAPI version must provide, in version-neutral terms.
 
-The connector speaks only these types; a module per API version (`v0_0_38.py`, later
-`v0_0_39.py`, ...) builds the requests and parses the responses of that version. Add a version by
-writing a module with a class that satisfies `SlurmApi` and listing it in `versions.py`. This
-module holds only types: the version modules import it, never the other way round.
+The connector speaks only these types; a module per API version (`v0_0_38.py`,
+`v0_0_40.py`, `v0_0_41.py`, `v0_0_42.py`) builds the requests and parses the responses of that
+version. Add a version by writing a module with a class that satisfies `SlurmApi` and listing
+it in `versions.py`. This module holds only types: the version modules import it, never the
+other way round.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class SlurmApi(Protocol):
 
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]: ...
     def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]: ...
+    def parse_release(self, body: dict[str, Any]) -> str: ...
     def parse_submit(self, body: dict[str, Any]) -> SubmitResult: ...
     def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]: ...
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]: ...

@@ -129,10 +129,14 @@ class V0038:
         if not pings:
             return False, "no controller answered"
         up = [p for p in pings if str(p.get("ping", "")).upper() == "UP"]
-        release = ((body.get("meta") or {}).get("Slurm") or {}).get("release", "")
+        release = self.parse_release(body)
         detail = ", ".join(f"{p.get('hostname', '?')} {p.get('ping', '?')} ({p.get('mode', '?')})"
                            for p in pings)
         return bool(up), f"slurmctld {detail}; Slurm {release}".strip()
+
+    def parse_release(self, body: dict[str, Any]) -> str:
+        """The Slurm release of any response's `meta` (e.g. "22.05.8")."""
+        return str(((body.get("meta") or {}).get("Slurm") or {}).get("release") or "")
 
     def parse_submit(self, body: dict[str, Any]) -> SubmitResult:
         raw = body.get("job_id")

@@ -132,7 +132,7 @@ def connector(replay, token_file, tmp_path):
     def make(**overrides) -> SlurmRestConnector:
         settings = {"url": replay.url, "user": "antenna", "token_file": str(token_file),
                     "workdir": str(tmp_path / "work"), "partition": "booster",
-                    "timeout": 5, **overrides}
+                    "timeout": 5, "api_version": "v0.0.38", **overrides}
         (tmp_path / "work").mkdir(exist_ok=True)
         return SlurmRestConnector("jupiter", settings)
     return make

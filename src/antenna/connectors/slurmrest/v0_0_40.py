@@ -1,0 +1,236 @@
+"""slurmrestd OpenAPI v0.0.40 (Slurm 23.11-24.11): request bodies and parsers; the base of
+v0.0.41 and v0.0.42, whose fields Antenna reads are the same (see v0_0_41.py, v0_0_42.py).
+
+Checked against a real Slurm 24.11.5 (testbeds/slurm24/, recordings in
+testbeds/slurm/recorded/current_v0.0.4x_*.json). What changed since v0.0.38:
+- numbers that may be unset are objects `{"set", "infinite", "number"}` (times, time_limit);
+- `job_state` and slurmdb `state.current` are lists: the base state first, then flags;
+- `exit_code` is `{"status": [...], "return_code": {...}, "signal": {"id": {...}}}`, also in
+  slurmdb (v0.0.38 gave a raw wait(2) status and a slurmdb 0): rebuilt here as a wait status;
+- the submit body is `{"job": {..., "script", "environment": ["K=V", ...]}}`; GPUs are
+  `tres_per_node: "gres/gpu:N"`;
+- ping answers `pinged` (not `ping`) and `meta.slurm.release`; with a bad token it answers
+  200 with `pinged: DOWN`, so the connector does not take a 200 ping as a valid token;
+- an unknown job in slurmdb is 200 with `jobs: []` and a warning (no error 9003);
+- DELETE answers 200 and puts per-job errors in `status[].error` (v0.0.42) instead of `errors`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from antenna.connectors.slurmrest.protocol import (
+    DbJob,
+    HttpCall,
+    LiveJob,
+    SlurmError,
+    SubmitRequest,
+    SubmitResult,
+)
+
+_ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
+_REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
+
+
+def _number(value: Any, default: int = 0) -> int:
+    """A plain integer or a `{"set", "infinite", "number"}` object (unset or infinite: default)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        if value.get("set") is False or value.get("infinite") is True:
+            return default
+        return _number(value.get("number"), default)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _first(value: Any) -> str:
+    """The base state of a state list (`["RUNNING", "COMPLETING"]` -> RUNNING)."""
+    if isinstance(value, list):
+        return str(value[0]).upper() if value else ""
+    return str(value or "").upper()
+
+
+def _wait_status(exit_code: Any) -> int | None:
+    """The structured exit code as a wait(2) status (code << 8 | signal), None if unset."""
+    if not isinstance(exit_code, dict):
+        return _number(exit_code) if exit_code is not None else None
+    code = exit_code.get("return_code")
+    signal = (exit_code.get("signal") or {}).get("id")
+    code_set = isinstance(code, dict) and code.get("set") is True
+    signal_set = isinstance(signal, dict) and signal.get("set") is True
+    if not code_set and not signal_set:
+        return None
+    return (_number(code) & 0xFF) << 8 | (_number(signal) & 0x7F)
+
+
+def _gpus_live(job: dict[str, Any]) -> int | None:
+    match = _ALLOC_GPUS.search(str(job.get("tres_alloc_str") or ""))
+    if match:
+        return int(match.group(1))
+    for key in ("tres_per_node", "tres_per_job", "tres_per_task"):
+        match = _REQUESTED_GPUS.search(str(job.get(key) or ""))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _gpus_db(job: dict[str, Any]) -> int | None:
+    for item in (job.get("tres") or {}).get("allocated") or []:
+        if item.get("type") == "gres" and item.get("name") == "gpu":
+            return _number(item.get("count"))
+    return None
+
+
+class V0040:
+    """The v0.0.40 request/response mapping (v0.0.41 and v0.0.42 subclass it)."""
+
+    version = "v0.0.40"
+
+    @property
+    def _slurm(self) -> str:
+        return f"/slurm/{self.version}"
+
+    @property
+    def _slurmdb(self) -> str:
+        return f"/slurmdb/{self.version}"
+
+    # -- requests ------------------------------------------------------------------------
+    def ping(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/ping")
+
+    def submit_request(self, request: SubmitRequest) -> HttpCall:
+        job: dict[str, Any] = {
+            "name": request.name,
+            "current_working_directory": request.working_directory,
+            "standard_output": request.standard_output,
+            "environment": [f"{k}={v}" for k, v in request.environment.items()],
+            "time_limit": {"set": True, "infinite": False, "number": request.time_limit_minutes},
+            "comment": request.comment,
+            "script": request.script,
+        }
+        if request.partition:
+            job["partition"] = request.partition  # else the cluster's default partition
+        if request.gpus > 0:
+            job["tres_per_node"] = f"gres/gpu:{request.gpus}"
+        if request.cpus is not None:
+            job["cpus_per_task"] = request.cpus
+        if request.memory_mb is not None:
+            job["memory_per_node"] = {"set": True, "infinite": False,
+                                      "number": request.memory_mb}
+        return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job})
+
+    def job(self, job_id: str) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def jobs(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/jobs")
+
+    def cancel(self, job_id: str) -> HttpCall:
+        return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def db_job(self, job_id: str) -> HttpCall:
+        return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
+
+    def db_jobs_since(self, seconds_ago: int) -> HttpCall:
+        return HttpCall("GET", f"{self._slurmdb}/jobs?start_time=now-{max(0, seconds_ago)}")
+
+    # -- responses -----------------------------------------------------------------------
+    def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
+        out: list[SlurmError] = []
+        for item in body.get("errors") or []:
+            if not isinstance(item, dict):
+                out.append(SlurmError(None, str(item)))
+                continue
+            number = item.get("error_number", item.get("error_code"))
+            out.append(SlurmError(
+                number=_number(number) if number is not None else None,
+                text=str(item.get("error") or ""),
+                description=str(item.get("description") or ""),
+                source=str(item.get("source") or ""),
+            ))
+        for item in body.get("status") or []:  # DELETE /job/{id}: one entry per job signalled
+            error = item.get("error") if isinstance(item, dict) else None
+            if isinstance(error, dict) and _number(error.get("code")) != 0:
+                out.append(SlurmError(number=_number(error.get("code")),
+                                      text=str(error.get("string") or ""),
+                                      description=str(error.get("message") or ""),
+                                      source="status"))
+        return out
+
+    def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]:
+        pings = body.get("pings") or []
+        if not pings:
+            return False, "no controller answered"
+        up = [p for p in pings if str(p.get("pinged", p.get("ping", ""))).upper() == "UP"]
+        detail = ", ".join(f"{p.get('hostname', '?')} {p.get('pinged', p.get('ping', '?'))} "
+                           f"({p.get('mode', '?')})" for p in pings)
+        return bool(up), f"slurmctld {detail}; Slurm {self.parse_release(body)}".strip()
+
+    def parse_release(self, body: dict[str, Any]) -> str:
+        """The Slurm release of any response's `meta` (e.g. "24.11.5")."""
+        return str(((body.get("meta") or {}).get("slurm") or {}).get("release") or "")
+
+    def parse_submit(self, body: dict[str, Any]) -> SubmitResult:
+        raw = body.get("job_id")
+        job_id = str(raw) if raw not in (None, 0, "") else None
+        return SubmitResult(job_id=job_id, errors=self.parse_errors(body))
+
+    def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]:
+        out: list[LiveJob] = []
+        for job in body.get("jobs") or []:
+            out.append(LiveJob(
+                job_id=str(job.get("job_id")),
+                name=str(job.get("name") or ""),
+                comment=str(job.get("comment") or ""),
+                user=str(job.get("user_name") or ""),
+                state=_first(job.get("job_state")),
+                reason=str(job.get("state_reason") or ""),
+                raw_exit_status=_wait_status(job.get("exit_code")),
+                submit_time=_number(job.get("submit_time")),
+                start_time=_number(job.get("start_time")),
+                end_time=_number(job.get("end_time")),
+                partition=str(job.get("partition") or ""),
+                working_directory=str(job.get("current_working_directory") or ""),
+                standard_output=str(job.get("standard_output") or ""),
+                gpus=_gpus_live(job),
+                allocated=bool(job.get("nodes") or job.get("batch_host")),
+            ))
+        return out
+
+    def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]:
+        out: list[DbJob] = []
+        for job in body.get("jobs") or []:
+            time = job.get("time") or {}
+            comment = job.get("comment") or {}
+            state = job.get("state") or {}
+            name = str(job.get("name") or "")
+            partition = str(job.get("partition") or "")
+            elapsed = time.get("elapsed")
+            out.append(DbJob(
+                job_id=str(job.get("job_id")),
+                name=name,
+                comment=str(comment.get("job") or "") if isinstance(comment, dict)
+                else str(comment),
+                user=str(job.get("user") or ""),
+                state=_first(state.get("current")) if isinstance(state, dict) else _first(state),
+                start_time=_number(time.get("start")),
+                end_time=_number(time.get("end")),
+                elapsed_seconds=_number(elapsed) if elapsed is not None else None,
+                partition=partition,
+                working_directory=str(job.get("working_directory") or ""),
+                gpus=_gpus_db(job),
+                allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
+                complete=bool(partition) and name != "allocation",
+                extra={"exit_status": _wait_status(job.get("exit_code"))},
+            ))
+        return out
+
+
+API = V0040()
