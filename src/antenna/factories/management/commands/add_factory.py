@@ -36,8 +36,10 @@ class Command(BaseCommand):
                                  "rotating the token means rewriting the file).")
         parser.add_argument("--token-env", default="",
                             help="slurmrest: environment variable holding the JWT instead.")
-        parser.add_argument("--api-version", default="v0.0.38",
-                            help="slurmrest: slurmrestd OpenAPI version (default v0.0.38).")
+        parser.add_argument("--api-version", default="auto",
+                            choices=["auto", "v0.0.38", "v0.0.40", "v0.0.41", "v0.0.42"],
+                            help="slurmrest: slurmrestd OpenAPI version (default auto: the "
+                                 "newest the server offers and Antenna speaks).")
         parser.add_argument("--workdir", default="",
                             help="slurmrest: directory on the cluster for job working "
                                  "directories and output.")
