@@ -22,6 +22,7 @@ from antenna.organizations.access import (
     organization_for_user,
 )
 from antenna.organizations.forms import MemberRoleForm, OrganizationForm
+from antenna.organizations.models import MembershipRole
 from antenna.organizations.selectors import invitations_for, organization_list
 from antenna.organizations.services import (
     invitation_accept,
@@ -127,9 +128,12 @@ def member_set_role(request: HttpRequest, pk: int, username: str) -> HttpRespons
     except AntennaError as exc:
         messages.error(request, exc.message)
         return redirect("organizations:detail", pk=organization.pk)
-    messages.success(request, _("%(u)s is now %(role)s of %(org)s.")
-                     % {"u": username, "role": membership.get_role_display().lower(),
-                        "org": organization.legal_name})
+    names = {"u": username, "org": organization.legal_name}
+    if membership.role == MembershipRole.OWNER:
+        messages.success(request, _("%(u)s is now an owner of %(org)s.") % names)
+    else:
+        messages.success(request, _("%(u)s is now a member of %(org)s, no longer an owner.")
+                         % names)
     return redirect("organizations:detail", pk=organization.pk)
 
 
