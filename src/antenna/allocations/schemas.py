@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from antenna.core.api import DbId
 from antenna.core.schemas import InputSchema
@@ -52,8 +52,12 @@ class AllocationFilters(InputSchema):
     offset: int = 0
 
 
+FINAL_REPORT_PATTERN = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]{18,}[^\x00\s\x1c-\x1f][^\x00]*$"
+
+
 class FinalReportIn(InputSchema):
-    report: str
+    # At least 20 characters once the blanks around it are trimmed.
+    report: str = Field(pattern=FINAL_REPORT_PATTERN)
 
 
 class StateChangeIn(InputSchema):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
+
+Months = Annotated[int, Field(ge=1, le=36)]
 
 
 class CallIn(InputSchema):
-    title: str
-    mode: str
-    factories: list[DbId]
+    title: str = Field(pattern=NOT_BLANK_PATTERN)
+    mode: Literal["playground", "fast_lane", "large_scale", "ai_for_science"]
+    factories: list[DbId] = Field(min_length=1)
     description: str | None = None
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
@@ -22,8 +25,8 @@ class CallIn(InputSchema):
     eligible_countries: list[str] | None = None
     min_gpu_hours: int | None = None
     max_gpu_hours: int | None = None
-    allowed_durations: list[int] | None = None
-    review_process: str | None = None
+    allowed_durations: list[Months] | None = Field(None, min_length=1)
+    review_process: Literal["automatic", "technical", "technical_and_peer"] | None = None
     min_reviews: int | None = None
     review_criteria: list[str] | None = None
     decision_target_days: int | None = None

@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from ninja import Schema
+import pycountry
+from ninja import Field, Schema
+from pydantic import JsonValue, field_validator
 
-from antenna.core.schemas import InputSchema, WebUrl
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, WebUrl
+
+OrganizationKindIn = Literal["startup", "sme", "large_enterprise", "university", "research_centre",
+                             "public_administration", "non_profit"]
+MemberRole = Literal["owner", "member"]
+RegionIn = Literal["", "flanders", "wallonia", "brussels", "outside_belgium"]
+SectorIn = Literal["", "health_biotech", "manufacturing_robotics", "space_aviation", "security",
+                   "public_services", "finance", "energy_climate", "media_language", "agrifood",
+                   "research", "other"]
+# Assigned ISO 3166-1 alpha-2 codes, in capitals (what `is_country_code` accepts).
+COUNTRY_CODES: list[JsonValue] = [*sorted(c.alpha_2 for c in pycountry.countries)]
 
 
 class OrganizationIn(InputSchema):
-    legal_name: str
-    kind: str
-    country: str
-    region: str = ""
-    sector: str = ""
+    legal_name: str = Field(pattern=NOT_BLANK_PATTERN, max_length=200)
+    kind: OrganizationKindIn
+    country: str = Field(json_schema_extra={"enum": COUNTRY_CODES})
+    region: RegionIn = ""
+    sector: SectorIn = ""
     website: WebUrl = ""
     enterprise_number: str = ""
     vat_number: str = ""
     first_time_hpc: bool = False
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if value not in COUNTRY_CODES:
+            raise ValueError(
+                f"Give the country as a two-letter ISO code in capitals, like BE or DE; "
+                f"got '{value}'."
+            )
+        return value
 
 
 class OrganizationOut(Schema):
@@ -36,8 +59,8 @@ class OrganizationOut(Schema):
 
 
 class MemberIn(InputSchema):
-    username: str
-    role: str = "member"
+    username: str = Field(pattern=NOT_BLANK_PATTERN, max_length=150)
+    role: MemberRole = "member"
 
 
 class MemberOut(Schema):
@@ -55,7 +78,7 @@ class MemberOut(Schema):
 
 
 class MemberRoleIn(InputSchema):
-    role: str
+    role: MemberRole
 
 
 class InvitationSentOut(Schema):
