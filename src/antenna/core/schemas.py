@@ -59,9 +59,6 @@ def _document_no_nul(schema: Any) -> None:
     if (schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema
             and "const" not in schema):
         schema["pattern"] = NO_NUL_PATTERN
-    if schema.get("type") == "object" and "additionalProperties" in schema:
-        # A mapping: its keys are text too.
-        schema.setdefault("propertyNames", {"pattern": NO_NUL_PATTERN})
     for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
         if key in schema:
             _document_no_nul(schema[key])
