@@ -23,13 +23,13 @@ class CallIn(InputSchema):
     cutoff_dates: list[dt.date] | None = None
     eligible_kinds: list[str] | None = None
     eligible_countries: list[str] | None = None
-    min_gpu_hours: int | None = Field(None, ge=1, le=1_000_000_000)
-    max_gpu_hours: int | None = Field(None, ge=1, le=1_000_000_000)
+    min_gpu_hours: int | None = None
+    max_gpu_hours: int | None = None
     allowed_durations: list[Months] | None = Field(None, min_length=1)
     review_process: Literal["automatic", "technical", "technical_and_peer"] | None = None
-    min_reviews: int | None = Field(None, ge=0, le=20)
+    min_reviews: int | None = None
     review_criteria: list[str] | None = None
-    decision_target_days: int | None = Field(None, ge=1, le=365)
+    decision_target_days: int | None = None
     require_pi_contract_margin: bool | None = None
     is_published: bool | None = None
 

@@ -7,7 +7,6 @@ validation error, which the API answers with 422 and a message naming the field.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
@@ -75,19 +74,9 @@ def _refuse_bool_int_mixup(cls: Any, value: Any, name: str | None) -> None:
     either for the other, so an input would accept what its document says it refuses.
     (Query strings are text, so this never touches them.)"""
     field = cls.model_fields.get(name or "")
-    if field is None:
+    if field is None or not isinstance(value, bool | int) or isinstance(value, list):
         return
     kinds = set(get_args(field.annotation)) | {field.annotation}
-    if isinstance(value, list):
-        # A list of dates: a number is not a date (pydantic would read it as a timestamp).
-        items = {arg for kind in kinds for arg in get_args(kind)}
-        if dt.date in items and any(isinstance(v, int | float) for v in value):
-            raise ValueError("Give dates as text, like 2026-03-31.")
-        return
-    if dt.date in kinds and isinstance(value, int | float):
-        raise ValueError("Give dates as text, like 2026-03-31.")
-    if not isinstance(value, bool | int):
-        return
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float}:
         raise ValueError("Give a number, not true or false.")
     if not isinstance(value, bool) and bool in kinds and not kinds & {int, float}:
