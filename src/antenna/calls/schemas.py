@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from ninja import Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
-
-Months = Annotated[int, Field(ge=1, le=36)]
+from antenna.core.schemas import InputSchema
 
 
 class CallIn(InputSchema):
-    title: str = Field(pattern=NOT_BLANK_PATTERN)
-    mode: Literal["playground", "fast_lane", "large_scale", "ai_for_science"]
-    factories: list[DbId] = Field(min_length=1)
+    title: str
+    mode: str
+    factories: list[DbId]
     description: str | None = None
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
@@ -25,8 +22,8 @@ class CallIn(InputSchema):
     eligible_countries: list[str] | None = None
     min_gpu_hours: int | None = None
     max_gpu_hours: int | None = None
-    allowed_durations: list[Months] | None = Field(None, min_length=1)
-    review_process: Literal["automatic", "technical", "technical_and_peer"] | None = None
+    allowed_durations: list[int] | None = None
+    review_process: str | None = None
     min_reviews: int | None = None
     review_criteria: list[str] | None = None
     decision_target_days: int | None = None

@@ -14,7 +14,7 @@ from antenna.calls.models import Call
 from antenna.calls.modes import DEFAULT_CRITERIA, MODE_DEFAULTS, AccessMode, ReviewProcess
 from antenna.core.audit import audit_record
 from antenna.core.countries import DEFAULT_ELIGIBLE_COUNTRIES, is_country_code
-from antenna.core.errors import NotFound, PermissionDenied, ValidationFailed
+from antenna.core.errors import PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory
 from antenna.organizations.models import OrganizationKind
 
@@ -133,7 +133,7 @@ def call_create(
     found = list(Factory.objects.filter(pk__in=factory_ids))
     missing = set(factory_ids) - {f.pk for f in found}
     if missing:
-        raise NotFound(
+        raise ValidationFailed(
             _("factories: no factory with id %(ids)s.")
             % {"ids": ", ".join(str(i) for i in sorted(missing))}
         )

@@ -25,14 +25,14 @@ def factory_can_run(factory: Factory, *, gpus_per_job: int) -> bool:
 
 
 def factory_by_id(pk: int | None) -> Factory | None:
-    """The factory a request names by id (None when it names none); 404 if there is no such."""
+    """The factory a request names by id (None when it names none); 400 if there is no such."""
     from django.utils.translation import gettext as _
 
-    from antenna.core.errors import NotFound
+    from antenna.core.errors import ValidationFailed
 
     if pk is None:
         return None
     factory = Factory.objects.filter(pk=pk).first()
     if factory is None:
-        raise NotFound(_("factory: no factory with id %(pk)s.") % {"pk": pk})
+        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
     return factory

@@ -9,13 +9,13 @@ from ninja import Schema
 from pydantic import Field
 
 from antenna.core.api import DbId
-from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
+from antenna.core.schemas import InputSchema
 
 
 class JobIn(InputSchema):
     allocation: DbId
-    name: str = Field(pattern=NOT_BLANK_PATTERN, max_length=100)
-    script: str = Field(pattern=r"^#![^\x00]*$")
+    name: str
+    script: str
     gpus: int = Field(1, ge=1, le=4096)
     walltime_minutes: int = Field(60, ge=1, le=525600)
     cpus: int = Field(8, ge=1, le=4096)

@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-import pycountry
-from ninja import Field, Schema
-from pydantic import JsonValue, field_validator
+from ninja import Schema
 
-from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, WebUrl
-
-OrganizationKindIn = Literal["startup", "sme", "large_enterprise", "university", "research_centre",
-                             "public_administration", "non_profit"]
-MemberRole = Literal["owner", "member"]
-RegionIn = Literal["", "flanders", "wallonia", "brussels", "outside_belgium"]
-SectorIn = Literal["", "health_biotech", "manufacturing_robotics", "space_aviation", "security",
-                   "public_services", "finance", "energy_climate", "media_language", "agrifood",
-                   "research", "other"]
-# Assigned ISO 3166-1 alpha-2 codes, in capitals (what `is_country_code` accepts).
-COUNTRY_CODES: list[JsonValue] = [*sorted(c.alpha_2 for c in pycountry.countries)]
+from antenna.core.schemas import InputSchema, WebUrl
 
 
 class OrganizationIn(InputSchema):
-    legal_name: str = Field(pattern=NOT_BLANK_PATTERN, max_length=200)
-    kind: OrganizationKindIn
-    country: str = Field(json_schema_extra={"enum": COUNTRY_CODES})
-    region: RegionIn = ""
-    sector: SectorIn = ""
+    legal_name: str
+    kind: str
+    country: str
+    region: str = ""
+    sector: str = ""
     website: WebUrl = ""
     enterprise_number: str = ""
     vat_number: str = ""
     first_time_hpc: bool = False
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value: str) -> str:
-        if value not in COUNTRY_CODES:
-            raise ValueError(
-                f"Give the country as a two-letter ISO code in capitals, like BE or DE; "
-                f"got '{value}'."
-            )
-        return value
 
 
 class OrganizationOut(Schema):
@@ -59,8 +36,8 @@ class OrganizationOut(Schema):
 
 
 class MemberIn(InputSchema):
-    username: str = Field(pattern=NOT_BLANK_PATTERN, max_length=150)
-    role: MemberRole = "member"
+    username: str
+    role: str = "member"
 
 
 class MemberOut(Schema):
@@ -78,7 +55,7 @@ class MemberOut(Schema):
 
 
 class MemberRoleIn(InputSchema):
-    role: MemberRole
+    role: str
 
 
 class InvitationSentOut(Schema):

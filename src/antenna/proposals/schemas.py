@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
 
-from ninja import Field, Schema
-from pydantic import StrictBool
+from ninja import Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
-
-# Terabytes as a JSON number (not a string): what the document says is what is accepted.
-StorageTb = Annotated[float, Field(ge=0, le=999999, strict=True)]
+from antenna.core.schemas import InputSchema
 
 
 class ProposalIn(InputSchema):
@@ -28,7 +23,7 @@ class ProposalIn(InputSchema):
     objectives: str = ""
     gpu_hours_justification: str = ""
     gpus_per_job: int = 1
-    storage_tb: StorageTb = 0
+    storage_tb: Decimal = Decimal("0")
     software_stack: str = ""
     data_description: str = ""
     personal_data: bool = False
@@ -48,7 +43,7 @@ class ProposalPatch(InputSchema):
     objectives: str | None = None
     gpu_hours_justification: str | None = None
     gpus_per_job: int | None = None
-    storage_tb: StorageTb | None = None
+    storage_tb: Decimal | None = None
     software_stack: str | None = None
     data_description: str | None = None
     personal_data: bool | None = None
@@ -131,7 +126,7 @@ class WithdrawIn(InputSchema):
 
 
 class ReviewerIn(InputSchema):
-    username: str = Field(pattern=NOT_BLANK_PATTERN, max_length=150)
+    username: str
 
 
 class AutoAssignIn(InputSchema):
@@ -187,7 +182,7 @@ class ReviewOut(Schema):
 
 
 class AssessmentIn(InputSchema):
-    feasible: StrictBool
+    feasible: bool
     comment: str = ""
     factory: DbId | None = None
 
@@ -209,8 +204,8 @@ class AssessmentOut(Schema):
 
 
 class DecisionIn(InputSchema):
-    decision: Literal["accept", "reject"]
-    gpu_hours: int | None = Field(None, ge=1)
+    decision: str
+    gpu_hours: int | None = None
     factory: DbId | None = None
     pooled: bool = False
     comment: str = ""

@@ -25,12 +25,12 @@ CASES = [
      "requested_gpu_hours must be a whole number of at least 1"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, duration_months=0), 400,
      "duration_months"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, factory=987654), 404,
+    ("owner", "post", "/proposals", lambda w: _proposal(w, factory=987654), 400,
      "no factory with id 987654"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, call=987654), 404, "call"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, openness="secret"), 400,
      "openness"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, storage_tb=-1), 422, "storage_tb"),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, storage_tb=-1), 400, "storage_tb"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, title="   "), 400, "title"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, principal_investigator="ghost"),
      400, "principal_investigator"),
@@ -49,10 +49,10 @@ CASES = [
      lambda w: {"legal_name": "X", "kind": "startup", "country": "BE", "region": "flanders",
                 "enterprise_number": "0123.456.789"}, 400, "enterprise number"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "marathon",
-                                               "factories": [w.factory.pk]}, 422,
-     "mode"),
+                                               "factories": [w.factory.pk]}, 400,
+     "Unknown access mode 'marathon'"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
-                                               "factories": [987654]}, 404, "987654"),
+                                               "factories": [987654]}, 400, "987654"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [w.factory.pk],
                                                "max_gpu_hours": -10}, 400, "max_gpu_hours"),
@@ -64,11 +64,11 @@ CASES = [
     ("operator", "post", "/proposals/{under_review}/technical-assessment",
      lambda w: {"feasible": "perhaps"}, 422, "feasible"),
     ("operator", "post", "/proposals/{under_review}/technical-assessment",
-     lambda w: {"feasible": True, "factory": 987654}, 404, "987654"),
+     lambda w: {"feasible": True, "factory": 987654}, 400, "987654"),
     ("operator", "post", "/proposals/{in_peer_review}/reviewers", lambda w: {}, 422,
      "username"),
     ("owner", "post", "/organizations/{org}/members",
-     lambda w: {"username": w.newcomer.username, "role": "boss"}, 422, "owner' or 'member"),
+     lambda w: {"username": w.newcomer.username, "role": "boss"}, 400, "owner' or 'member"),
     ("owner", "get", "/proposals?limit=abc", lambda w: None, 422, "limit"),
     ("owner", "get", "/calls/not-a-number", lambda w: None, 422, "call_id"),
     ("owner", "get", "/allocations?state=nonsense&limit=-5", lambda w: None, 200, ""),
@@ -101,7 +101,7 @@ HUGE = 10**20
     ("owner", "get", "/allocations?factory=" + str(HUGE), lambda w: None, 422, "factory"),
     ("owner", "get", "/proposals/" + str(HUGE), lambda w: None, 404, "not found"),
     ("owner", "post", "/organizations",
-     lambda w: {"legal_name": "X" * 201, "kind": "sme", "country": "DE"}, 422, "legal_name"),
+     lambda w: {"legal_name": "X" * 201, "kind": "sme", "country": "DE"}, 400, "legal name"),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "sme", "country": "DE",
                 "website": "https://" + "x" * 201}, 400, "website"),
@@ -205,7 +205,7 @@ def test_website_checked_by_the_service_too(world):
 def test_countries_are_iso_3166_codes(world, country):
     response = ApiClient(world.owner).post("/organizations", {
         "legal_name": "Nowhere Ltd", "kind": "sme", "country": country})
-    assert_error(response, 422, "ISO")
+    assert_error(response, 400, "ISO")
 
 
 @pytest.mark.parametrize("body", [

@@ -128,17 +128,16 @@ def test_fast_lane_rejection_creates_no_allocation(operator, api):
     assert Decision.objects.get(proposal=proposal).comment == "Not ready."
 
 
-@pytest.mark.parametrize(("body", "status", "fragment"), [
-    ({"decision": "accept", "gpu_hours": 101}, 400, "at most the requested 100"),
-    ({"decision": "accept", "gpu_hours": 0}, 422, "gpu_hours"),
-    ({"decision": "accept", "gpu_hours": -5}, 422, "gpu_hours"),
-    ({"decision": "maybe"}, 422, "'accept' or 'reject'"),
-    ({"decision": "accept", "factory": 987654}, 404, "no factory with id 987654"),
+@pytest.mark.parametrize(("body", "fragment"), [
+    ({"decision": "accept", "gpu_hours": 101}, "at most the requested 100"),
+    ({"decision": "accept", "gpu_hours": 0}, "at least 1"),
+    ({"decision": "accept", "gpu_hours": -5}, "at least 1"),
+    ({"decision": "maybe"}, "'accept' or 'reject'"),
+    ({"decision": "accept", "factory": 987654}, "no factory with id 987654"),
 ])
-def test_bad_decisions_are_refused(operator, api, body, status, fragment):
+def test_bad_decisions_are_400(operator, api, body, fragment):
     _owner, proposal = _submitted("fast_lane", operator, requested_gpu_hours=100)
-    assert_error(api(operator).post(f"/proposals/{proposal.pk}/decision", body), status,
-                 fragment)
+    assert_error(api(operator).post(f"/proposals/{proposal.pk}/decision", body), 400, fragment)
     assert Proposal.objects.get(pk=proposal.pk).state == "technical_review"
     assert not Allocation.objects.exists()
 
@@ -209,7 +208,7 @@ def test_only_reviewers_can_be_assigned(operator, api):
     _owner, proposal = _submitted("large_scale", operator)
     make_user("plain")
     assert_error(api(operator).post(f"/proposals/{proposal.pk}/reviewers",
-                                    {"username": "plain"}), 409, "not a reviewer")
+                                    {"username": "plain"}), 400, "not a reviewer")
     assert_error(api(operator).post(f"/proposals/{proposal.pk}/reviewers",
                                     {"username": "ghost"}), 404, "ghost")
 
