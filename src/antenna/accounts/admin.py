@@ -3,9 +3,9 @@ from collections.abc import Callable
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from antenna.accounts.models import ApiToken, PlatformRole, User
+from antenna.accounts.models import ApiToken, FederatedIdentity, PlatformRole, User
 from antenna.accounts.services import user_set_role
-from antenna.core.admin import service_action
+from antenna.core.admin import ReadOnlyAdmin, service_action
 
 
 def _set_role_action(role: PlatformRole) -> Callable[..., None]:
@@ -32,3 +32,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "prefix", "key_hash", "created_at", "last_used_at")
     search_fields = ("user__username", "name", "prefix")
+
+
+@admin.register(FederatedIdentity)
+class FederatedIdentityAdmin(ReadOnlyAdmin):
+    list_display = ("user", "issuer", "subject", "created_at", "last_sign_in_at")
+    search_fields = ("user__username", "subject")

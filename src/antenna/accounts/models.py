@@ -72,3 +72,23 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class FederatedIdentity(models.Model):
+    """A person's identity at an OpenID Connect provider: the provider's issuer and the
+    person's `sub` there. A returning person is found by these two, never by e-mail."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="federated_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"],
+                                    name="federated_identity_unique_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.subject} at {self.issuer}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from antenna.accounts.models import ApiToken, PlatformRole, User
+from antenna.accounts.models import ApiToken, FederatedIdentity, PlatformRole, User
 from antenna.core.audit import audit_record
 from antenna.core.errors import Conflict, ValidationFailed
 
@@ -94,3 +96,63 @@ def token_revoke(*, token: ApiToken, by: User) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit_record(action="token.revoke", target=token, by=by)
     return token
+
+
+def _claim(claims: dict[str, Any], name: str, limit: int) -> str:
+    value = claims.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _free_username(claims: dict[str, Any]) -> str:
+    """A username from preferred_username, else the e-mail's local part, made unique."""
+    wanted = (_claim(claims, "preferred_username", 100)
+              or _claim(claims, "email", 254).partition("@")[0])
+    base = re.sub(r"[^\w.@+-]", "", wanted)[:100] or "user"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def federated_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
+    """The user behind a verified ID token: found by issuer + `sub`, or created from the claims
+    (`email`, `name`, `given_name`/`family_name`, `preferred_username`) at the first sign-in.
+    E-mail never identifies a person: another `sub` with a known e-mail is another account.
+    A returning person's e-mail and name follow the provider's."""
+    subject = _claim(claims, "sub", 255)
+    if not issuer or not subject:
+        raise ValidationFailed(_("The identity provider sent no subject (sub); sign-in refused."))
+    email = _claim(claims, "email", 254)
+    name = _claim(claims, "name", 300)
+    first = _claim(claims, "given_name", 150) or name.partition(" ")[0][:150]
+    last = _claim(claims, "family_name", 150) or name.partition(" ")[2][:150]
+    now = timezone.now()
+    with transaction.atomic():
+        identity = (FederatedIdentity.objects.select_for_update().select_related("user")
+                    .filter(issuer=issuer, subject=subject).first())
+        if identity is None:
+            user = User(username=_free_username(claims), email=email, first_name=first,
+                        last_name=last)
+            user.set_unusable_password()
+            user.save()
+            FederatedIdentity.objects.create(user=user, issuer=issuer, subject=subject,
+                                             last_sign_in_at=now)
+            audit_record(action="user.create", target=user, by=user,
+                         after={"username": user.username, "issuer": issuer,
+                                "subject": subject})
+            return user
+        user = identity.user
+        before = {"email": user.email, "first_name": user.first_name,
+                  "last_name": user.last_name}
+        after = {"email": email or user.email, "first_name": first or user.first_name,
+                 "last_name": last or user.last_name}
+        if before != after:
+            for field, value in after.items():
+                setattr(user, field, value)
+            user.save(update_fields=list(after))
+            audit_record(action="user.update_from_provider", target=user, by=user,
+                         before=before, after=after)
+        identity.last_sign_in_at = now
+        identity.save(update_fields=["last_sign_in_at"])
+    return user

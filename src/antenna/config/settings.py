@@ -16,6 +16,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -179,6 +180,22 @@ AXES_LOCKOUT_CALLABLE = "antenna.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
+
+# Federated sign-in (OpenID Connect, e.g. MyAccessID or Keycloak; docs/identity.md). Off while
+# ANTENNA_OIDC_ISSUER is empty; the provider's endpoints come from its discovery document
+# (<issuer>/.well-known/openid-configuration). A returning person is matched by issuer + `sub`.
+ANTENNA_OIDC_ISSUER = os.environ.get("ANTENNA_OIDC_ISSUER", "").strip().rstrip("/")
+ANTENNA_OIDC_CLIENT_ID = os.environ.get("ANTENNA_OIDC_CLIENT_ID", "")
+ANTENNA_OIDC_CLIENT_SECRET = os.environ.get("ANTENNA_OIDC_CLIENT_SECRET", "")
+ANTENNA_OIDC_NAME = os.environ.get("ANTENNA_OIDC_NAME", "OpenID Connect")
+ANTENNA_OIDC_SCOPES = os.environ.get("ANTENNA_OIDC_SCOPES", "openid email profile")
+AUTHENTICATION_BACKENDS.append("antenna.accounts.federation.FederatedBackend")
+if ANTENNA_OIDC_ISSUER:
+    # Signing out is a form POST that redirects to the provider's end_session endpoint:
+    # Chrome applies form-action to that redirect too.
+    _issuer = urlsplit(ANTENNA_OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
