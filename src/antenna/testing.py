@@ -17,7 +17,8 @@ from antenna.accounts.services import token_create, user_create
 from antenna.allocations.models import Allocation
 from antenna.calls.models import Call
 from antenna.calls.services import call_create
-from antenna.factories.models import Factory, FactoryKind, Partition
+from antenna.factories.models import Factory, FactoryKind, Partition, SiteAccount
+from antenna.factories.services import site_account_link
 from antenna.jobs.models import Job
 from antenna.jobs.services import job_submit
 from antenna.organizations.models import Invitation, Membership, Organization
@@ -221,6 +222,7 @@ class World:
     allocation: Allocation
     job: Job
     invitation: Invitation
+    site_account: SiteAccount
     users: dict[str, User] = field(default_factory=dict)
 
     def ids(self) -> dict[str, Any]:
@@ -232,7 +234,7 @@ class World:
             "allocation": self.allocation.pk, "job": self.job.pk,
             "invitation": self.invitation.pk, "member_username": self.member.username,
             **{f"call_{mode}": call.pk for mode, call in self.calls.items()},
-            "factory": self.factory.pk,
+            "factory": self.factory.pk, "site_account": self.site_account.pk,
         }
 
     def user(self, role: str) -> User:
@@ -267,6 +269,8 @@ def make_world() -> World:
         in_peer_review=Proposal.objects.get(pk=in_peer_review.pk), accepted=accepted,
         allocation=Allocation.objects.get(pk=allocation.pk), job=job,
         invitation=invite(org, newcomer, by=owner),
+        site_account=site_account_link(user=member, factory=factory,
+                                       username=f"site_{member.username}", by=member),
     )
     world.users = {"operator": operator, "observer": observer, "owner": owner,
                    "member": member, "outsider": outsider, "reviewer": reviewer,

@@ -25,6 +25,7 @@ from antenna.accounts.federation import end_session_endpoint, oidc_client, oidc_
 from antenna.accounts.forms import SignUpForm, TokenForm
 from antenna.accounts.models import ApiToken
 from antenna.accounts.services import token_create, token_revoke, user_create
+from antenna.accounts.signals import federated_sign_in_done
 from antenna.core.errors import AntennaError
 from antenna.core.pages import error_status
 
@@ -156,6 +157,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     next_url = request.session.pop(_NEXT_KEY, "")
     login(request, user)
+    federated_sign_in_done.send(sender=SignInView, user=user, claims=claims)
     if token.get("id_token"):
         request.session[_ID_TOKEN_KEY] = token["id_token"]
     return redirect(next_url or settings.LOGIN_REDIRECT_URL)

@@ -9,6 +9,7 @@ from antenna.allocations.api import router as allocations_router
 from antenna.calls.api import router as calls_router
 from antenna.core.api import install_error_handlers
 from antenna.factories.api import router as factories_router
+from antenna.factories.api import site_accounts_router
 from antenna.jobs.api import router as jobs_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
@@ -29,6 +30,7 @@ install_error_handlers(api)
 api.add_router("/organizations", organizations_router)
 api.add_router("/invitations", invitations_router)
 api.add_router("/factories", factories_router)
+api.add_router("/site-accounts", site_accounts_router)
 api.add_router("/calls", calls_router)
 api.add_router("/proposals", proposals_router)
 api.add_router("/allocations", allocations_router)

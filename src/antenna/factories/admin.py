@@ -3,9 +3,9 @@ from collections.abc import Callable
 from django.contrib import admin
 
 from antenna.accounts.models import User
-from antenna.core.admin import service_action
-from antenna.factories.models import Factory, FactoryStatus, Partition
-from antenna.factories.services import factory_set_status
+from antenna.core.admin import ReadOnlyAdmin, service_action
+from antenna.factories.models import Factory, FactoryStatus, Partition, SiteAccount
+from antenna.factories.services import factory_set_status, site_account_verify
 
 
 class PartitionInline(admin.TabularInline):
@@ -32,3 +32,17 @@ class FactoryAdmin(admin.ModelAdmin):
     # worker keeps the failure counters.
     readonly_fields = ("status", "consecutive_failures", "retry_after", "last_error")
     actions = [_set_status_action(status) for status in FactoryStatus]
+
+
+def _verify(account: SiteAccount, by: User) -> SiteAccount:
+    return site_account_verify(site_account=account, by=by)
+
+
+@admin.register(SiteAccount)
+class SiteAccountAdmin(ReadOnlyAdmin):
+    """People's usernames at the factories; operators verify them (the action, audited)."""
+
+    list_display = ("username", "factory", "user", "state", "verified_at", "verified_from")
+    list_filter = ("state", "factory")
+    search_fields = ("username", "user__username")
+    actions = [service_action("verify", "Verify", _verify)]

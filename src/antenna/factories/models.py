@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from antenna.factories.partition_fit import partition_fits
+from antenna.factories.states import SiteAccountState
 
 
 class FactoryKind(models.TextChoices):
@@ -130,3 +132,38 @@ class Partition(models.Model):
                               gpus_per_node=self.gpus_per_node,
                               max_nodes_per_job=self.max_nodes_per_job,
                               max_walltime_minutes=self.max_walltime_minutes)
+
+
+SITE_USERNAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+
+
+class SiteAccount(models.Model):
+    """A person's username at a factory (their Unix/Slurm account there). The person links it;
+    an operator verifies it, or a claim of the identity provider does. One per person and
+    factory; a username belongs to one person at a factory."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="site_accounts")
+    factory = models.ForeignKey(Factory, on_delete=models.CASCADE, related_name="site_accounts")
+    username = models.CharField(_("username at the factory"), max_length=64,
+                                validators=[RegexValidator(SITE_USERNAME_PATTERN)])
+    state = models.CharField(max_length=16, choices=SiteAccountState.choices,
+                             default=SiteAccountState.UNVERIFIED)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    verified_from = models.CharField(max_length=16, blank=True,
+                                     help_text=_("'operator' or 'claim'."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["factory_id", "username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "factory"],
+                                    name="site_account_one_per_factory"),
+            models.UniqueConstraint(fields=["factory", "username"],
+                                    name="site_account_unique_username"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.factory.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from ninja import Schema
@@ -39,5 +40,38 @@ class FactoryOut(Schema):
 class FactoryFilters(InputSchema):
     kind: str | None = None
     status: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class SiteAccountIn(InputSchema):
+    factory: int
+    username: str
+
+
+class SiteAccountOut(Schema):
+    id: int
+    factory: int
+    factory_name: str
+    user: str
+    username: str
+    state: str
+    verified_at: datetime | None
+    verified_from: str
+
+    @staticmethod
+    def resolve_factory(obj: object) -> int:
+        return obj.factory_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory_name(obj: object) -> str:
+        return obj.factory.name  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_user(obj: object) -> str:
+        return obj.user.username  # type: ignore[attr-defined]
+
+
+class SiteAccountFilters(InputSchema):
     limit: int = 100
     offset: int = 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from antenna.factories.models import Factory, Partition
+from antenna.accounts.models import User
+from antenna.factories.models import Factory, Partition, SiteAccount
+from antenna.factories.states import SiteAccountState
 
 
 def factory_list(*, kind: str | None = None, status: str | None = None) -> QuerySet[Factory]:
@@ -36,3 +38,30 @@ def factory_by_id(pk: int | None) -> Factory | None:
     if factory is None:
         raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
     return factory
+
+
+def site_accounts_visible_to(user: User) -> QuerySet[SiteAccount]:
+    """A person's own site accounts; operators and observers see everyone's."""
+    qs = SiteAccount.objects.select_related("factory", "user", "verified_by")
+    if user.sees_everything:
+        return qs.order_by("factory__name", "username")
+    return qs.filter(user=user).order_by("factory__name", "username")
+
+
+def site_account_for_user(user: User, pk: int) -> SiteAccount:
+    """The site account if `user` may see it; NotFound otherwise (missing or not theirs)."""
+    from django.utils.translation import gettext as _
+
+    from antenna.core.errors import NotFound
+
+    account = site_accounts_visible_to(user).filter(pk=pk).first()
+    if account is None:
+        raise NotFound(_("Site account %(pk)s not found.") % {"pk": pk})
+    return account
+
+
+def verified_site_username(user: User, factory: Factory) -> str:
+    """The user's verified username at the factory, or "" when there is none."""
+    account = SiteAccount.objects.filter(user=user, factory=factory,
+                                         state=SiteAccountState.VERIFIED).first()
+    return account.username if account else ""

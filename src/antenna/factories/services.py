@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+import re
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.core.audit import audit_record
-from antenna.core.errors import PermissionDenied, ValidationFailed
-from antenna.factories.models import Factory, FactoryStatus
+from antenna.core.errors import Conflict, PermissionDenied, ValidationFailed
+from antenna.factories.models import SITE_USERNAME_PATTERN, Factory, FactoryStatus, SiteAccount
+from antenna.factories.states import SITE_ACCOUNT_MACHINE, SiteAccountState
+
+logger = logging.getLogger(__name__)
 
 
 def factory_set_status(*, factory: Factory, status: str, by: User | None) -> Factory:
@@ -139,3 +146,84 @@ def factory_register(
         audit_record(action="factory.register", target=factory, by=by, before=before,
                      after={"connector": connector, "settings": factory.connector_settings})
     return factory
+
+
+def site_account_link(*, user: User, factory: Factory, username: str, by: User) -> SiteAccount:
+    """Record `user`'s username at `factory`, unverified. One per person and factory; a
+    username that someone else already holds at that factory is refused (409)."""
+    username = username.strip()
+    if not re.fullmatch(SITE_USERNAME_PATTERN, username):
+        raise ValidationFailed(
+            _("username: '%(u)s' is not a username at a factory (letters, digits, '_', '.', "
+              "'-', starting with a letter or '_', at most 64).") % {"u": username[:80]})
+    with transaction.atomic():
+        mine = SiteAccount.objects.filter(user=user, factory=factory).first()
+        if mine is not None:
+            raise Conflict(_("You already have the username '%(u)s' at %(f)s; ask the operators "
+                             "to change it.") % {"u": mine.username, "f": factory.display_name})
+        if SiteAccount.objects.filter(factory=factory, username=username).exists():
+            raise Conflict(_("The username '%(u)s' at %(f)s is already linked to another "
+                             "person; check the spelling or ask the operators.")
+                           % {"u": username, "f": factory.display_name})
+        try:
+            account = SiteAccount.objects.create(user=user, factory=factory, username=username)
+        except IntegrityError as exc:  # a concurrent link won the race
+            raise Conflict(_("The username '%(u)s' at %(f)s is already linked; reload and "
+                             "check.") % {"u": username, "f": factory.display_name}) from exc
+        audit_record(action="site_account.link", target=account, by=by,
+                     after={"user": user.username, "factory": factory.name,
+                            "username": username})
+    return account
+
+
+def site_account_verify(*, site_account: SiteAccount, by: User) -> SiteAccount:
+    """An operator confirms that the username at the factory is this person's."""
+    if not by.is_operator:
+        raise PermissionDenied(_("Only operators verify site accounts."))
+    return _verify(site_account, by=by, source="operator")
+
+
+def _verify(site_account: SiteAccount, *, by: User | None, source: str) -> SiteAccount:
+    with transaction.atomic():
+        account = SiteAccount.objects.select_for_update().get(pk=site_account.pk)
+        SITE_ACCOUNT_MACHINE.check(account.state, SiteAccountState.VERIFIED)
+        account.state = SiteAccountState.VERIFIED
+        account.verified_at = timezone.now()
+        account.verified_by = by
+        account.verified_from = source
+        account.save(update_fields=["state", "verified_at", "verified_by", "verified_from"])
+        audit_record(action="site_account.verify", target=account, by=by,
+                     before={"state": SiteAccountState.UNVERIFIED},
+                     after={"state": account.state, "from": source})
+    return account
+
+
+def site_accounts_from_claim(*, user: User, claim: object) -> list[SiteAccount]:
+    """Verify (or create verified) the site accounts that the identity provider asserts in a
+    claim mapping factory short names to usernames, e.g. {"jupiter": "amartin"}. A username
+    that another person holds, or that differs from the one the person linked, is left alone
+    (logged): the claim never takes an account from anyone."""
+    if not isinstance(claim, dict):
+        return []
+    done = []
+    for factory in Factory.objects.filter(name__in=[str(k) for k in claim]):
+        username = claim[factory.name]
+        if not isinstance(username, str) or not re.fullmatch(SITE_USERNAME_PATTERN, username):
+            continue
+        account = SiteAccount.objects.filter(user=user, factory=factory).first()
+        if account is None:
+            try:
+                account = site_account_link(user=user, factory=factory, username=username,
+                                            by=user)
+            except Conflict:
+                logger.warning("claim names %s at %s for %s: held by another person",
+                               username, factory.name, user.username)
+                continue
+        if account.username != username:
+            logger.warning("claim names %s at %s for %s, who linked %s", username,
+                           factory.name, user.username, account.username)
+            continue
+        if account.state != SiteAccountState.VERIFIED:
+            account = _verify(account, by=None, source="claim")
+        done.append(account)
+    return done

@@ -94,6 +94,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              scoped=("invitation",)),
     # factories and calls (public reference data: no organisation scope)
     Endpoint("get", "/factories", ok=("owner", 200)),
+    # site accounts: a person's own usernames at the factories; operators verify
+    Endpoint("get", "/site-accounts", ok=("member", 200)),
+    Endpoint("post", "/site-accounts", ok=("owner", 201), wrong_roles=("observer",),
+             body=lambda w, ids: {"factory": ids["factory"], "username": "owner_at_site"}),
+    Endpoint("post", "/site-accounts/{site_account}/verify", ok=("operator", 200),
+             wrong_roles=("owner", "member", "observer")),
     Endpoint("get", "/calls", ok=("owner", 200)),
     Endpoint("get", "/calls/{call_fast_lane}", ok=("owner", 200)),
     Endpoint("post", "/calls", ok=("operator", 201),
