@@ -1,8 +1,13 @@
-"""Working-day arithmetic for decision targets (Monday to Friday; no holiday calendar)."""
+"""Working-day arithmetic: decision targets (Monday to Friday) and the time-to-access KPIs
+(Monday to Friday minus Belgian public holidays, from the `holidays` package)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
+
+import holidays
+import numpy as np
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
@@ -27,3 +32,31 @@ def add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise ValueError("unreachable")
+
+
+@lru_cache(maxsize=64)
+def belgian_holidays(year: int) -> tuple[dt.date, ...]:
+    """Belgium's national public holidays of `year` (holidays.BE), sorted."""
+    return tuple(sorted(holidays.country_holidays("BE", years=year)))
+
+
+def _holidays_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [d for year in range(first.year, last.year + 1) for d in belgian_holidays(year)]
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday and not a Belgian public holiday."""
+    return day.weekday() < 5 and day not in belgian_holidays(day.year)
+
+
+def working_days_between(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> int:
+    """Belgian working days after `start`'s day up to and including `end`'s day: submitted on a
+    Friday and decided the next Monday is 1; the same day is 0; `end` before `start` is 0.
+    Datetimes count by their calendar day (convert aware ones to local time first)."""
+    first = start.date() if isinstance(start, dt.datetime) else start
+    last = end.date() if isinstance(end, dt.datetime) else end
+    if last <= first:
+        return 0
+    begin = first + dt.timedelta(days=1)
+    stop = last + dt.timedelta(days=1)
+    return int(np.busday_count(begin, stop, holidays=_holidays_between(begin, last)))

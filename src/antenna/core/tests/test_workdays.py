@@ -1,0 +1,42 @@
+"""Belgian working days (holidays from the `holidays` package) for the time-to-access KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from antenna.core.workdays import belgian_holidays, is_working_day, working_days_between
+
+D = dt.date
+
+
+def test_friday_to_monday_is_one_working_day():
+    assert working_days_between(D(2026, 7, 17), D(2026, 7, 20)) == 1
+
+
+def test_belgian_national_day_is_not_a_working_day():
+    assert D(2026, 7, 21) in belgian_holidays(2026)
+    assert not is_working_day(D(2026, 7, 21))  # a Tuesday
+    assert is_working_day(D(2026, 7, 22))
+    assert working_days_between(D(2026, 7, 20), D(2026, 7, 22)) == 1
+
+
+def test_weekends_and_the_new_year_are_skipped_across_years():
+    # Thu 24 Dec 2026 -> Mon 4 Jan 2027: Christmas (Fri) and New Year (Fri) are holidays,
+    # 28-31 Dec and 4 Jan count.
+    assert working_days_between(D(2026, 12, 24), D(2027, 1, 4)) == 5
+    assert not is_working_day(D(2026, 12, 26))  # a Saturday
+
+
+def test_same_day_and_backwards_are_zero():
+    assert working_days_between(D(2026, 3, 3), D(2026, 3, 3)) == 0
+    assert working_days_between(D(2026, 3, 10), D(2026, 3, 3)) == 0
+
+
+def test_datetimes_count_by_their_day():
+    brussels = ZoneInfo("Europe/Brussels")
+    start = dt.datetime(2026, 7, 17, 23, 30, tzinfo=brussels)
+    end = dt.datetime(2026, 7, 20, 0, 5, tzinfo=brussels)
+    assert working_days_between(start, end) == 1
+    # Easter Monday 2026 is 6 April
+    assert working_days_between(D(2026, 4, 3), D(2026, 4, 7)) == 1
