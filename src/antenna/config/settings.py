@@ -190,6 +190,9 @@ ANTENNA_OIDC_CLIENT_ID = os.environ.get("ANTENNA_OIDC_CLIENT_ID", "")
 ANTENNA_OIDC_CLIENT_SECRET = os.environ.get("ANTENNA_OIDC_CLIENT_SECRET", "")
 ANTENNA_OIDC_NAME = os.environ.get("ANTENNA_OIDC_NAME", "OpenID Connect")
 ANTENNA_OIDC_SCOPES = os.environ.get("ANTENNA_OIDC_SCOPES", "openid email profile")
+# A claim mapping factory short names to usernames there ({"jupiter": "amartin"}): each
+# sign-in verifies those site accounts. Empty: only operators verify them.
+ANTENNA_OIDC_SITE_ACCOUNTS_CLAIM = os.environ.get("ANTENNA_OIDC_SITE_ACCOUNTS_CLAIM", "")
 AUTHENTICATION_BACKENDS.append("antenna.accounts.federation.FederatedBackend")
 if ANTENNA_OIDC_ISSUER:
     # Signing out is a form POST that redirects to the provider's end_session endpoint:
