@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((allocations_urls.urlpatterns + portal_urls.allocation_pages,
                       allocations_urls.app_name))),
     path("", include("antenna.jobs.urls")),
+    path("", include("antenna.reports.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,6 +18,7 @@ from antenna.allocations.burndown import allocation_burndowns
 from antenna.allocations.selectors import allocation_list
 from antenna.calls.models import Call
 from antenna.calls.selectors import access_modes, call_list
+from antenna.core.errors import ValidationFailed
 from antenna.core.models import AuditEvent
 from antenna.factories.models import Factory, FactoryKind
 from antenna.factories.selectors import factory_list
@@ -32,6 +34,7 @@ from antenna.portal.selectors import (
 from antenna.portal.selectors import overview as overview_counts
 from antenna.portal.triage import Recommendation, Route, recommend
 from antenna.proposals.selectors import decision_queue, proposal_list
+from antenna.reports.pages import overview_kpis
 
 DASHBOARD_ROWS = 10
 CHARTED_ALLOCATIONS = 4
@@ -121,4 +124,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Operators and observers (the ministry): read-only counts across the antenna."""
     require_operator_or_observer(current_user(request))
     counts = overview_counts()
-    return render(request, "portal/overview.html", {"o": counts, "chart": counts.chart()})
+    try:
+        kpis = overview_kpis(request.GET)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        kpis = overview_kpis({})
+    return render(request, "portal/overview.html",
+                  {"o": counts, "chart": counts.chart(), "k": kpis})

@@ -50,7 +50,51 @@
     };
   }
 
-  var KINDS = { burndown: burndown, "factory-hours": factoryHours };
+  function timeToAccess(canvas, data) {
+    var l = canvas.dataset;
+    return {
+      type: "bar",
+      data: { labels: data.labels, datasets: [
+        { label: l.labelMedian, data: data.median, backgroundColor: COLOURS.awarded },
+        { label: l.labelP90, data: data.p90, backgroundColor: COLOURS.reserved },
+        { type: "line", label: l.labelTarget, data: data.target, borderColor: COLOURS.pace,
+          backgroundColor: COLOURS.pace, borderDash: [6, 4], pointRadius: 3, showLine: false }
+      ] },
+      options: { responsive: true, maintainAspectRatio: false, animation: false,
+        scales: { y: { beginAtZero: true, title: { display: true, text: l.labelAxis }, ticks: { callback: fmt } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 14 } } } }
+    };
+  }
+
+  function outlook(canvas, data) {
+    var l = canvas.dataset;
+    function line(key, colour, extra) {
+      return Object.assign({ label: l["label" + key.charAt(0).toUpperCase() + key.slice(1)],
+        data: data[key], borderColor: colour, backgroundColor: colour, pointRadius: 0,
+        borderWidth: 2, tension: 0, spanGaps: false }, extra || {});
+    }
+    return {
+      type: "line",
+      data: { labels: data.labels, datasets: [
+        line("requested", COLOURS.requested),
+        line("awarded", COLOURS.awarded),
+        line("used", COLOURS.used),
+        line("unmet", COLOURS.reserved, { borderDash: [2, 2] }),
+        line("upper", "rgba(11,79,138,0.25)", { borderWidth: 0, fill: false }),
+        line("lower", "rgba(11,79,138,0.25)", { borderWidth: 0, fill: "-1" }),
+        line("forecast", COLOURS.awarded, { borderDash: [6, 4] })
+      ] },
+      options: { responsive: true, maintainAspectRatio: false, animation: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: { beginAtZero: true, title: { display: true, text: l.labelAxis }, ticks: { callback: fmt } },
+                  x: { ticks: { maxTicksLimit: 12, autoSkip: true } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 14 } },
+                   tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt(c.parsed.y); } } } } }
+    };
+  }
+
+  var KINDS = { burndown: burndown, "factory-hours": factoryHours, "time-to-access": timeToAccess,
+                outlook: outlook };
 
   function draw(root) {
     if (typeof window.Chart === "undefined") { return; }

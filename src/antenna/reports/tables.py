@@ -1,0 +1,197 @@
+"""Every KPI table as plain rows (headers + values), and their CSV and XLSX files.
+
+Pages, exports and the API read the same tables, so a download always matches the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from antenna.reports.filters import ReportFilter
+from antenna.reports.outlook import outlook
+from antenna.reports.selectors import allocation_health, hours_by, served, time_to_access
+
+Cell = str | int | float | None
+
+LICENCE = ("Licence: Creative Commons Attribution 4.0 (CC BY 4.0), "
+           "https://creativecommons.org/licenses/by/4.0/ - source: Belgian AI Factory Antenna")
+
+
+@dataclass
+class Table:
+    """A titled table: `headers` and `rows` of plain cells (numbers stay numbers)."""
+
+    name: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _num(value: Decimal | float | None, places: int = 1) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def hours_table(group: str, f: ReportFilter) -> Table:
+    table = Table(name=f"hours-by-{group}",
+                  title=_("GPU-hours and outcomes by %(group)s") % {"group": group},
+                  headers=[group, _("Requested GPU-hours"), _("Awarded GPU-hours"),
+                           _("Used GPU-hours"), _("Proposals"), _("Decided"), _("Accepted"),
+                           _("Success rate")])
+    for r in hours_by(group, f):
+        table.rows.append([r.label, _num(r.requested), _num(r.awarded), _num(r.used),
+                           r.proposals, r.decided, r.accepted, _num(r.success_rate, 3)])
+    return table
+
+
+def time_to_access_table(f: ReportFilter) -> Table:
+    table = Table(name="time-to-access", title=_("Time to access (Belgian working days)"),
+                  headers=[_("Mode"), _("Target"), _("Decisions"), _("Median to decision"),
+                           _("P90 to decision"), _("Share on time"), _("First jobs"),
+                           _("Median decision to first job"), _("P90 decision to first job")])
+    for r in time_to_access(f):
+        table.rows.append([r.label, r.target, r.decisions, r.median, r.p90,
+                           _num(r.on_time_share, 3), r.first_jobs, r.median_to_first_job,
+                           r.p90_to_first_job])
+    return table
+
+
+def served_table(f: ReportFilter) -> Table:
+    s = served(f)
+    table = Table(name="served", title=_("Who is served"), headers=[_("Indicator"), _("Value")])
+    table.rows = [
+        [_("Organisations registered"), s.registered],
+        [_("Of which first-time HPC users"), s.registered_first_time],
+        [_("Organisations served (with an allocation)"), s.served],
+        [_("Of which first-time HPC users"), s.first_time_hpc],
+        [_("SMEs and startups served"), s.sme_startup],
+        [_("SME and startup share"), _num(s.sme_startup_share, 3)],
+        [_("Public administrations served"), s.public_sector],
+        [_("Public sector share of awarded GPU-hours"), _num(s.public_sector_share, 3)],
+    ]
+    return table
+
+
+def allocations_table(f: ReportFilter) -> Table:
+    a = allocation_health(f)
+    table = Table(name="allocations", title=_("Allocations"),
+                  headers=[_("Indicator"), _("Value")])
+    table.rows = [
+        [_("Active allocations under-used after half their time"), a.under_used],
+        [_("Their awarded GPU-hours"), _num(a.under_used_granted)],
+        [_("Their used GPU-hours"), _num(a.under_used_used)],
+        [_("Allocations ended"), a.ended],
+        [_("GPU-hours expired unused"), _num(a.expired_unused)],
+        [_("Share of ended allocations' hours unused"), _num(a.expired_unused_share, 3)],
+    ]
+    return table
+
+
+def outlook_tables(today: dt.date | None = None) -> tuple[Table, Table]:
+    o = outlook(today)
+    history = Table(name="outlook-history", title=_("Monthly demand (GPU-hours)"),
+                    headers=[_("Month"), _("Requested"), _("Awarded"), _("Used"),
+                             _("Unmet: awarded less than requested"), _("Unmet: refused"),
+                             _("Unmet: withdrawn"), _("Unmet demand"), _("Month not over")])
+    for m in o.history:
+        history.rows.append([m.month, m.requested, m.awarded, m.used, m.shortfall, m.refused,
+                             m.withdrawn, m.unmet, m.partial])
+    forecast = Table(name="outlook-forecast", title=_("Forecast of monthly demand (GPU-hours)"),
+                     headers=[_("Month"), _("Demand"), _("Lower (80 %)"), _("Upper (80 %)")],
+                     notes=[o.forecast.note])
+    for p in o.forecast.points:
+        forecast.rows.append([p.month, p.demand, p.lower, p.upper])
+    return history, forecast
+
+
+def outlook_table(today: dt.date | None = None) -> Table:
+    """History and forecast in one table: a month is either recorded or forecast."""
+    o = outlook(today)
+    table = Table(name="outlook", title=_("AI Gigafactory outlook (GPU-hours a month)"),
+                  headers=["month", "requested", "awarded", "used", "unmet_shortfall",
+                           "unmet_refused", "unmet_withdrawn", "unmet", "partial",
+                           "forecast_demand", "forecast_lower", "forecast_upper"],
+                  notes=[o.forecast.note])
+    for m in o.history:
+        table.rows.append([m.month, m.requested, m.awarded, m.used, m.shortfall, m.refused,
+                           m.withdrawn, m.unmet, m.partial, None, None, None])
+    for p in o.forecast.points:
+        table.rows.append([p.month, None, None, None, None, None, None, None, None,
+                           p.demand, p.lower, p.upper])
+    return table
+
+
+def _hours_for(group: str, f: ReportFilter) -> Table:
+    return hours_table(group, f)
+
+
+TABLES: dict[str, Callable[[ReportFilter], Table]] = {
+    "time-to-access": time_to_access_table,
+    "served": served_table,
+    "allocations": allocations_table,
+    **{f"hours-by-{g}": partial(_hours_for, g)
+       for g in ("kind", "region", "sector", "factory", "mode", "month")},
+    "outlook-history": lambda f: outlook_tables()[0],
+    "outlook-forecast": lambda f: outlook_tables()[1],
+    "outlook": lambda f: outlook_table(),
+}
+
+
+def _plain(cell: Any) -> Cell:
+    if isinstance(cell, bool):
+        return "yes" if cell else ""
+    return cell
+
+
+def csv_response(table: Table, *, licence: bool = False) -> HttpResponse:
+    """The table as CSV (UTF-8, comma-separated, a header row; an optional licence line)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+    writer = csv.writer(response)
+    if licence:
+        response.write(f"# {LICENCE}\r\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(["" if c is None else _plain(c) for c in row])
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(table: Table) -> HttpResponse:
+    """The table as an Excel workbook: one sheet, a bold header row, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = table.name[:31]
+    sheet.append(table.headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([_plain(c) for c in row])
+    for note in table.notes:
+        sheet.append([])
+        sheet.append([note])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{table.name}.xlsx"'
+    return response
+
+
+def file_response(table: Table, fmt: str) -> HttpResponse:
+    return xlsx_response(table) if fmt == "xlsx" else csv_response(table)
