@@ -14,6 +14,7 @@ from antenna.jobs.api import router as jobs_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
+from antenna.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="Antenna API",
@@ -35,3 +36,4 @@ api.add_router("/calls", calls_router)
 api.add_router("/proposals", proposals_router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/reports", reports_router)

@@ -164,6 +164,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/jobs/{job}/cancel", ok=("owner", 200), wrong_roles=("observer",),
              scoped=("job",)),
     Endpoint("get", "/jobs/{job}/log", ok=("owner", 200), scoped=("job",), text=True),
+    # reports: operators and observers, read-only; applicants and reviewers are refused
+    Endpoint("get", "/reports/kpis", ok=("observer", 200),
+             wrong_roles=("owner", "member", "reviewer")),
+    Endpoint("get", "/reports/time-to-access", ok=("observer", 200),
+             wrong_roles=("owner", "member", "reviewer")),
+    Endpoint("get", "/reports/outlook", ok=("operator", 200),
+             wrong_roles=("owner", "member", "reviewer")),
 )
 
 WRONG_ROLE_CASES = [pytest.param(e, role, id=f"{e.id} as {role}")
