@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from antenna.accounts.models import PlatformRole, User
@@ -20,6 +20,7 @@ from antenna.organizations.services import (
     invitation_create,
     organization_create,
 )
+from antenna.portal.demo_history import seed_history
 from antenna.proposals.models import Proposal
 from antenna.proposals.services import (
     proposal_assign_reviewer,
@@ -103,6 +104,12 @@ CALLS = [
 
 class Command(BaseCommand):
     help = "Load the demo data: factories, one open call per mode, organisations, users."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--history", type=int, default=0, metavar="MONTHS",
+            help="Also create MONTHS months of past activity (proposals, decisions, "
+                 "allocations, jobs) for the indicators and the outlook; e.g. 24.")
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -195,6 +202,14 @@ class Command(BaseCommand):
                                      by=operator)
             proposal_assign_reviewer(proposal=proposal, reviewer=users["demo-reviewer2"],
                                      by=operator)
+        if options.get("history"):
+            summary = seed_history(
+                months=options["history"], calls=calls, factories=factories,
+                operator=operator,
+                reviewers=[users["demo-reviewer"], users["demo-reviewer2"]])
+            self.stdout.write(f"History: {summary.months} months, {summary.organizations} "
+                              f"organisations, {summary.proposals} proposals, "
+                              f"{summary.jobs} jobs.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Factory.objects.count()} factories, {Call.objects.count()} calls, "
             f"{Organization.objects.count()} organisations, {User.objects.count()} users."
