@@ -11,8 +11,10 @@ import calendar
 import datetime as dt
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -104,7 +106,7 @@ def _key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _naive(values: list[float], horizon: int) -> list[tuple[float, float, float]]:
+def _naive(values: Sequence[float], horizon: int) -> list[tuple[float, float, float]]:
     n = len(values)
     mean = sum(values) / n
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
@@ -113,7 +115,7 @@ def _naive(values: list[float], horizon: int) -> list[tuple[float, float, float]
             for h in range(1, horizon + 1)]
 
 
-def _ets(values: list[float], horizon: int, seasonal: bool) -> list[tuple[float, float, float]]:
+def _ets(values: Sequence[float], horizon: int, seasonal: bool) -> list[tuple[float, float, float]]:
     import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # slow import: on use
 
@@ -133,6 +135,14 @@ def _ets(values: list[float], horizon: int, seasonal: bool) -> list[tuple[float,
 
 def forecast_demand(values: list[float], first_month: dt.date,
                     horizon: int = HORIZON) -> Forecast:
+    """See `_forecast`; the same months give the same forecast without refitting (a fit
+    takes about 0.2 s), so a page or API call with unchanged history stays fast."""
+    cached = _forecast(tuple(values), first_month, horizon)
+    return Forecast(method=cached.method, note=cached.note, points=list(cached.points))
+
+
+@lru_cache(maxsize=32)
+def _forecast(values: tuple[float, ...], first_month: dt.date, horizon: int) -> Forecast:
     """Forecast `horizon` months after the complete months `values` (the first one is
     `first_month`). 24 months or more: exponential smoothing with a damped additive trend and
     a yearly additive season (statsmodels ETS, additive errors); 6 to 23 months: the same

@@ -94,3 +94,10 @@ def test_outlook_forecasts_from_complete_months_and_states_capacity(kpi_world, s
     assert month == "2027-07" and gpus_12 == round(demand / (31 * 24 * 0.5), 1)
     chart = o.chart()
     assert len(chart["labels"]) == 3 + 24 and chart["forecast"][:3] == [None] * 3
+
+
+def test_the_same_months_reuse_the_fit_and_callers_cannot_spoil_it():
+    first = forecast_demand(_seasonal(26), dt.date(2024, 1, 1))
+    first.points.clear()
+    again = forecast_demand(_seasonal(26), dt.date(2024, 1, 1))
+    assert len(again.points) == 24 and again.method == "ets-damped-trend-seasonal"
