@@ -37,6 +37,9 @@ PAGES: list[tuple[str, str | None, Callable[[Any], str], str]] = [
     ("job", "demo-applicant", lambda d: f"/jobs/{d.job}/", "#job-log"),
     ("operator-console", "demo-operator", lambda d: "/console/", "main h1"),
     ("review-queue", "demo-reviewer", lambda d: "/reviews/", "main h1"),
+    ("overview", "demo-observer", lambda d: "/overview/?group_by=month", "#kpi-hours"),
+    ("outlook", "demo-observer", lambda d: "/reports/outlook/", "#outlook-chart"),
+    ("transparency", None, lambda d: "/transparency/", "main h1"),
     ("review-form", "demo-reviewer", lambda d: f"/proposals/{d.large_scale_in_review}/review/",
      "input[name=no_conflict]"),
 ]

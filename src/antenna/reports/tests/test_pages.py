@@ -126,3 +126,8 @@ def test_open_data_csv_has_its_licence_and_no_person(kpi_world):
     mode = {r["group"]: r for r in rows if r["dimension"] == "mode"}
     assert mode["fast_lane"]["requested_gpu_hours"] == "1800.0"
     assert kpi_world.applicant.username not in text and "@" not in text
+
+
+def test_every_page_links_the_transparency_page(db):
+    html = client_for().get("/").content.decode()
+    assert 'href="/transparency/"' in html

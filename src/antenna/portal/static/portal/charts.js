@@ -70,7 +70,7 @@
     var l = canvas.dataset;
     function line(key, colour, extra) {
       return Object.assign({ label: l["label" + key.charAt(0).toUpperCase() + key.slice(1)],
-        data: data[key], borderColor: colour, backgroundColor: colour, pointRadius: 0,
+        data: data[key], borderColor: colour, backgroundColor: colour, pointRadius: 2,
         borderWidth: 2, tension: 0, spanGaps: false }, extra || {});
     }
     return {
@@ -80,8 +80,8 @@
         line("awarded", COLOURS.awarded),
         line("used", COLOURS.used),
         line("unmet", COLOURS.reserved, { borderDash: [2, 2] }),
-        line("upper", "rgba(11,79,138,0.25)", { borderWidth: 0, fill: false }),
-        line("lower", "rgba(11,79,138,0.25)", { borderWidth: 0, fill: "-1" }),
+        line("upper", "rgba(11,79,138,0.25)", { borderWidth: 0, pointRadius: 0, fill: false }),
+        line("lower", "rgba(11,79,138,0.25)", { borderWidth: 0, pointRadius: 0, fill: "-1" }),
         line("forecast", COLOURS.awarded, { borderDash: [6, 4] })
       ] },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
