@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Schema
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import InputSchema, explained_pattern
 
 
 class AllocationOut(Schema):
@@ -52,8 +53,15 @@ class AllocationFilters(InputSchema):
     offset: int = 0
 
 
+FINAL_REPORT_PATTERN = explained_pattern(
+    r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]{18,}[^\x00\s\x1c-\x1f][^\x00]*$",
+    _("write a final report of a few sentences (at least 20 characters): what ran, what came "
+      "out of it."))
+
+
 class FinalReportIn(InputSchema):
-    report: str
+    # At least 20 characters once the blanks around it are trimmed.
+    report: str = Field(pattern=FINAL_REPORT_PATTERN)
 
 
 class StateChangeIn(InputSchema):

@@ -14,7 +14,7 @@ from antenna.calls.models import Call
 from antenna.calls.modes import DEFAULT_CRITERIA, MODE_DEFAULTS, AccessMode, ReviewProcess
 from antenna.core.audit import audit_record
 from antenna.core.countries import DEFAULT_ELIGIBLE_COUNTRIES, is_country_code
-from antenna.core.errors import PermissionDenied, ValidationFailed
+from antenna.core.errors import NotFound, PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory
 from antenna.organizations.models import OrganizationKind
 
@@ -124,8 +124,12 @@ def call_create(
         raise ValidationFailed(_("Unknown call fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["mode"] = mode
-    if "min_gpu_hours" not in overrides and values["min_gpu_hours"] > values["max_gpu_hours"]:
+    # A bound not given follows the one given, so the body alone says whether it is valid
+    # (only both bounds given the wrong way round are refused).
+    if overrides.get("min_gpu_hours") is None and values["min_gpu_hours"] > values["max_gpu_hours"]:
         values["min_gpu_hours"] = 1
+    if overrides.get("max_gpu_hours") is None and values["max_gpu_hours"] < values["min_gpu_hours"]:
+        values["max_gpu_hours"] = values["min_gpu_hours"]
     values = _validated(values)
     factory_ids = [f.pk if isinstance(f, Factory) else int(f) for f in factories]
     if not factory_ids:
@@ -133,7 +137,7 @@ def call_create(
     found = list(Factory.objects.filter(pk__in=factory_ids))
     missing = set(factory_ids) - {f.pk for f in found}
     if missing:
-        raise ValidationFailed(
+        raise NotFound(
             _("factories: no factory with id %(ids)s.")
             % {"ids": ", ".join(str(i) for i in sorted(missing))}
         )

@@ -5,6 +5,7 @@ Authentication needs users, so it lives in `accounts.auth` and is wired in `conf
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.conf import settings
@@ -13,11 +14,13 @@ from django.db import DataError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from antenna.core.errors import AntennaError, NotEligible
+from antenna.core.schemas import pattern_message
 
 T = TypeVar("T")
 
@@ -38,7 +41,8 @@ class ErrorOut(Schema):
 
 class ValidationErrorOut(ErrorOut):
     """422: the request does not match the operation's schema; `errors` as pydantic gives them
-    (`type`, `loc`, `msg`, ...), `detail` the same in one line."""
+    (`type`, `loc`, `ctx`), each `msg` a sentence saying what to send instead; `detail` all of
+    them in one line, each prefixed with its field (`kind: use one of sme, startup, ...`)."""
 
     errors: list[dict[str, Any]]
 
@@ -78,6 +82,71 @@ def paginate(qs: QuerySet[Any], params: ListParams) -> dict[str, Any]:
 def _field_path(loc: list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
     return ".".join(parts) or "request"
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as "a, b, c" (an empty choice said in words)."""
+    names = re.findall(r"'([^']*)'", expected)
+    shown = [name for name in names if name]
+    text = ", ".join(shown) or expected
+    if "" in names:
+        text = _("%(choices)s, or leave it empty") % {"choices": text}
+    return text
+
+
+def human_validation_message(error: dict[str, Any]) -> str:
+    """One pydantic error as a sentence that says what to send instead: the pattern's own
+    sentence (`core.schemas.explained_pattern`), the accepted choices, the bounds. Validators'
+    own sentences (a `ValueError`) are kept, without pydantic's "Value error, " prefix."""
+    kind = str(error.get("type", ""))
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return pattern_message(str(ctx.get("pattern", ""))) or _(
+            "this text is not in an accepted form.")
+    if kind in ("literal_error", "enum"):
+        return _("use one of %(choices)s.") % {"choices": _choices(str(ctx.get("expected", "")))}
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
+    bound = next((ctx[key] for key in ("min_length", "max_length", "ge", "gt", "le", "lt")
+                  if key in ctx), 0)
+    count = bound if isinstance(bound, int) else 0
+    counted = {
+        "string_too_short": ngettext("write at least %(n)s character.",
+                                     "write at least %(n)s characters.", count),
+        "string_too_long": ngettext("write at most %(n)s character.",
+                                    "write at most %(n)s characters.", count),
+        "too_short": ngettext("give at least %(n)s item.", "give at least %(n)s items.", count),
+        "too_long": ngettext("give at most %(n)s item.", "give at most %(n)s items.", count),
+    }
+    messages: dict[str, str] = {
+        **counted,
+        "missing": _("this field is required."),
+        "greater_than_equal": _("give a number of at least %(n)s."),
+        "greater_than": _("give a number greater than %(n)s."),
+        "less_than_equal": _("give a number of at most %(n)s."),
+        "less_than": _("give a number less than %(n)s."),
+        "int_parsing": _("give a whole number, like 10."),
+        "int_type": _("give a whole number, like 10."),
+        "int_from_float": _("give a whole number, like 10, without decimals."),
+        "float_parsing": _("give a number, like 2.5."),
+        "float_type": _("give a number, like 2.5."),
+        "finite_number": _("give a finite number, like 2.5."),
+        "bool_parsing": _("give true or false."),
+        "bool_type": _("give true or false."),
+        "string_type": _("give text, between double quotes."),
+        "date_parsing": _("give a date like 2026-03-31."),
+        "date_from_datetime_parsing": _("give a date like 2026-03-31."),
+        "date_from_datetime_inexact": _("give a date like 2026-03-31, without a time."),
+        "date_type": _("give a date like 2026-03-31."),
+        "list_type": _("give a list, between [ and ]."),
+        "dict_type": _("send a JSON object, like {\"name\": \"value\"}."),
+        "model_type": _("send a JSON object, like {\"name\": \"value\"}."),
+        "model_attributes_type": _("send a JSON object, like {\"name\": \"value\"}."),
+        "json_invalid": _("the body is not valid JSON."),
+    }
+    if kind in messages:
+        return messages[kind] % {"n": bound} if "%(n)s" in messages[kind] else messages[kind]
+    return str(error.get("msg", _("invalid value.")))
 
 
 def _error_response(code: str, ref: str) -> dict[str, Any]:
@@ -149,13 +218,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         messages = []
+        errors = []
         for error in exc.errors:
             where = _field_path(list(error.get("loc", [])))
-            messages.append(f"{where}: {error.get('msg', 'invalid value')}")
+            sentence = human_validation_message(error)
+            messages.append(f"{where}: {sentence}")
+            errors.append({**error, "msg": sentence})
         return api.create_response(
             request,
             {"detail": "; ".join(messages) or _("Invalid request."), "code": "invalid",
-             "errors": exc.errors},
+             "errors": errors},
             status=422,
         )
 

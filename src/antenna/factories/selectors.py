@@ -27,16 +27,16 @@ def factory_can_run(factory: Factory, *, gpus_per_job: int) -> bool:
 
 
 def factory_by_id(pk: int | None) -> Factory | None:
-    """The factory a request names by id (None when it names none); 400 if there is no such."""
+    """The factory a request names by id (None when it names none); 404 if there is no such."""
     from django.utils.translation import gettext as _
 
-    from antenna.core.errors import ValidationFailed
+    from antenna.core.errors import NotFound
 
     if pk is None:
         return None
     factory = Factory.objects.filter(pk=pk).first()
     if factory is None:
-        raise ValidationFailed(_("factory: no factory with id %(pk)s.") % {"pk": pk})
+        raise NotFound(_("factory: no factory with id %(pk)s.") % {"pk": pk})
     return factory
 
 

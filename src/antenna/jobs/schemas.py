@@ -5,17 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import Field
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, explained_pattern
+
+# A job script starts with its interpreter line (what Slurm's sbatch requires too).
+SCRIPT_PATTERN = explained_pattern(
+    r"^#![^\x00]*$",
+    _("start the script with an interpreter line such as #!/bin/bash."))
 
 
 class JobIn(InputSchema):
     allocation: DbId
-    name: str
-    script: str
+    name: str = Field(pattern=NOT_BLANK_PATTERN, max_length=100)
+    script: str = Field(pattern=SCRIPT_PATTERN)
     gpus: int = Field(1, ge=1, le=4096)
     walltime_minutes: int = Field(60, ge=1, le=525600)
     cpus: int = Field(8, ge=1, le=4096)

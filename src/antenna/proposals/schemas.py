@@ -4,51 +4,63 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import StrictBool
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
+
+# Terabytes as a JSON number (not a string): what the document says is what is accepted.
+StorageTb = Annotated[float, Field(ge=0, le=999999, strict=True)]
+# The bounds proposals.services checks, stated in the document (a 422 names the bound).
+Title = Annotated[str, Field(pattern=NOT_BLANK_PATTERN, max_length=200)]
+GpuHours = Annotated[int, Field(ge=1, le=1_000_000_000)]
+Months = Annotated[int, Field(ge=1, le=36)]
+GpusPerJob = Annotated[int, Field(ge=1, le=4096)]
+OpennessIn = Literal["open", "partial", "closed"]
+Score = Annotated[int, Field(ge=1, le=5)]
 
 
 class ProposalIn(InputSchema):
     call: DbId
     organization: DbId
-    title: str
+    title: Title
     abstract: str
-    requested_gpu_hours: int
-    duration_months: int
+    requested_gpu_hours: GpuHours
+    duration_months: Months
     civilian_use: bool = False
     factory: DbId | None = None
     objectives: str = ""
     gpu_hours_justification: str = ""
-    gpus_per_job: int = 1
-    storage_tb: Decimal = Decimal("0")
+    gpus_per_job: GpusPerJob = 1
+    storage_tb: StorageTb = 0
     software_stack: str = ""
     data_description: str = ""
     personal_data: bool = False
     licences: str = ""
-    openness: str = "open"
+    openness: OpennessIn = "open"
     pi_contract_ends_on: dt.date | None = None
     principal_investigator: str | None = None
 
 
 class ProposalPatch(InputSchema):
-    title: str | None = None
+    title: Title | None = None
     abstract: str | None = None
-    requested_gpu_hours: int | None = None
-    duration_months: int | None = None
+    requested_gpu_hours: GpuHours | None = None
+    duration_months: Months | None = None
     civilian_use: bool | None = None
     factory: DbId | None = None
     objectives: str | None = None
     gpu_hours_justification: str | None = None
-    gpus_per_job: int | None = None
-    storage_tb: Decimal | None = None
+    gpus_per_job: GpusPerJob | None = None
+    storage_tb: StorageTb | None = None
     software_stack: str | None = None
     data_description: str | None = None
     personal_data: bool | None = None
     licences: str | None = None
-    openness: str | None = None
+    openness: OpennessIn | None = None
     pi_contract_ends_on: dt.date | None = None
     principal_investigator: str | None = None
 
@@ -126,7 +138,7 @@ class WithdrawIn(InputSchema):
 
 
 class ReviewerIn(InputSchema):
-    username: str
+    username: str = Field(pattern=NOT_BLANK_PATTERN, max_length=150)
 
 
 class AutoAssignIn(InputSchema):
@@ -155,9 +167,9 @@ class AssignmentOut(Schema):
 
 
 class ReviewIn(InputSchema):
-    recommendation: str
-    score: int | None = None
-    scores: dict[str, int] | None = None
+    recommendation: Literal["accept", "reject"]
+    score: Score | None = None
+    scores: dict[str, Score] | None = None
     comment: str = ""
     no_conflict_of_interest: bool = True
 
@@ -182,7 +194,7 @@ class ReviewOut(Schema):
 
 
 class AssessmentIn(InputSchema):
-    feasible: bool
+    feasible: StrictBool
     comment: str = ""
     factory: DbId | None = None
 
@@ -204,8 +216,8 @@ class AssessmentOut(Schema):
 
 
 class DecisionIn(InputSchema):
-    decision: str
-    gpu_hours: int | None = None
+    decision: Literal["accept", "reject"]
+    gpu_hours: int | None = Field(None, ge=1)
     factory: DbId | None = None
     pooled: bool = False
     comment: str = ""

@@ -361,7 +361,7 @@ def proposal_assign_reviewer(*, proposal: Proposal, reviewer: User | str,
             raise NotFound(_("No user '%(u)s'.") % {"u": reviewer})
         reviewer = found
     if reviewer.role != PlatformRole.REVIEWER:
-        raise ValidationFailed(_("%(u)s is not a reviewer: give them the reviewer role first.")
+        raise Conflict(_("%(u)s is not a reviewer: give them the reviewer role first.")
                                % {"u": reviewer.username})
     with transaction.atomic():
         p = _locked(proposal)

@@ -75,7 +75,7 @@ def test_allocation_api_shows_hours(world, api):
 
 def test_final_report_is_recorded_and_audited(world, api):
     url = f"/allocations/{world.allocation.pk}/final-report"
-    assert_error(api(world.owner).post(url, {"report": "Done."}), 400, "few sentences")
+    assert_error(api(world.owner).post(url, {"report": "Done."}), 422, "report")
     assert_error(api(world.owner).post(url, {}), 422, "report")
     body = api(world.member).post(url, {"report": "  We trained and evaluated three models. "})
     assert body.status_code == 200

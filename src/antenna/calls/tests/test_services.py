@@ -11,7 +11,7 @@ from antenna.calls.models import Call
 from antenna.calls.modes import MODE_DEFAULTS, AccessMode
 from antenna.calls.services import call_create, call_update
 from antenna.core.countries import DEFAULT_ELIGIBLE_COUNTRIES
-from antenna.core.errors import PermissionDenied, ValidationFailed
+from antenna.core.errors import NotFound, PermissionDenied, ValidationFailed
 from antenna.core.models import AuditEvent
 from antenna.testing import assert_error, make_call, make_factory, make_user
 
@@ -88,7 +88,8 @@ def test_only_operators_open_calls(role, factory):
 def test_invalid_calls_are_refused_naming_the_field(overrides, message, operator, factory):
     values: dict[str, Any] = {"title": "Call", "mode": "fast_lane", "factories": [factory]}
     values.update(overrides)
-    with pytest.raises(ValidationFailed) as excinfo:
+    # An unknown factory is a 404 (NotFound), like an unknown call for a proposal.
+    with pytest.raises((ValidationFailed, NotFound)) as excinfo:
         call_create(by=operator, **values)
     assert message in excinfo.value.message
     assert not Call.objects.exists()
@@ -119,8 +120,8 @@ def test_api_creates_a_call_with_defaults(api, operator, factory):
 
 
 @pytest.mark.parametrize(("body", "status", "fragment"), [
-    ({"title": "X", "mode": "sprint", "factories": []}, 400, "Unknown access mode"),
-    ({"title": "X", "mode": "fast_lane", "factories": [987654]}, 400, "987654"),
+    ({"title": "X", "mode": "sprint", "factories": []}, 422, "mode"),
+    ({"title": "X", "mode": "fast_lane", "factories": [987654]}, 404, "987654"),
     ({"title": "X", "mode": "fast_lane", "factories": "all"}, 422, "factories"),
     ({"title": "X", "mode": "fast_lane"}, 422, "factories"),
     ({"title": "X", "mode": "fast_lane", "factories": [1], "max_gpu_hours": "lots"}, 422,

@@ -21,42 +21,74 @@ CASES = [
     ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours="many"), 422,
      "requested_gpu_hours"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, title=...), 422, "title"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours=-5), 400,
-     "requested_gpu_hours must be a whole number of at least 1"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, duration_months=0), 400,
-     "duration_months"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, factory=987654), 400,
+    ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours=-5), 422,
+     "requested_gpu_hours: give a number of at least 1."),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours=0), 422,
+     "requested_gpu_hours: give a number of at least 1."),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, duration_months=0), 422,
+     "duration_months: give a number of at least 1."),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, factory=987654), 404,
      "no factory with id 987654"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, call=987654), 404, "call"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, openness="secret"), 400,
-     "openness"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, storage_tb=-1), 400, "storage_tb"),
-    ("owner", "post", "/proposals", lambda w: _proposal(w, title="   "), 400, "title"),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, openness="secret"), 422,
+     "openness: use one of open, partial, closed."),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, storage_tb=-1), 422, "storage_tb"),
+    ("owner", "post", "/proposals", lambda w: _proposal(w, title="   "), 422,
+     "title: write something here: it cannot be empty or only spaces."),
     ("owner", "post", "/proposals", lambda w: _proposal(w, principal_investigator="ghost"),
      400, "principal_investigator"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, pi_contract_ends_on="someday"),
      422, "pi_contract_ends_on"),
     ("owner", "post", "/proposals", lambda w: "{not json", 400, "parse"),
     ("owner", "post", "/proposals", lambda w: [1, 2], 422, ""),
-    ("owner", "patch", "/proposals/{draft}", lambda w: {"gpus_per_job": 0}, 400,
-     "gpus_per_job"),
+    ("owner", "patch", "/proposals/{draft}", lambda w: {"gpus_per_job": 0}, 422,
+     "gpus_per_job: give a number of at least 1."),
     ("owner", "patch", "/proposals/{draft}", lambda w: {"duration_months": "long"}, 422,
      "duration_months"),
-    ("owner", "post", "/organizations", lambda w: {"legal_name": "X"}, 422, "kind"),
+    ("owner", "post", "/organizations", lambda w: {"legal_name": "X"}, 422,
+     "kind: this field is required."),
+    ("owner", "post", "/organizations",
+     lambda w: {"legal_name": "X", "kind": "farm", "country": "DE"}, 422,
+     "kind: use one of startup, sme, large_enterprise, university, research_centre, "
+     "public_administration, non_profit."),
+    ("owner", "post", "/organizations",
+     lambda w: {"legal_name": "X", "kind": "sme", "country": "DE", "region": "mars"}, 422,
+     "region: use one of flanders, wallonia, brussels, outside_belgium, or leave it empty."),
+    ("owner", "post", "/organizations",
+     lambda w: {"legal_name": " ", "kind": "sme", "country": "DE"}, 422,
+     "legal_name: write something here"),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "startup", "country": 32}, 422, "country"),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "startup", "country": "BE", "region": "flanders",
                 "enterprise_number": "0123.456.789"}, 400, "enterprise number"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "marathon",
-                                               "factories": [w.factory.pk]}, 400,
-     "Unknown access mode 'marathon'"),
+                                               "factories": [w.factory.pk]}, 422,
+     "mode: use one of playground, fast_lane, large_scale, ai_for_science."),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
-                                               "factories": [987654]}, 400, "987654"),
+                                               "factories": []}, 422,
+     "factories: give at least 1 item."),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [w.factory.pk],
-                                               "max_gpu_hours": -10}, 400, "max_gpu_hours"),
-    ("operator", "post", "/calls", lambda w: {"mode": "fast_lane"}, 422, "title"),
+                                               "min_gpu_hours": 10, "max_gpu_hours": 5}, 422,
+     "max_gpu_hours (5) must be at least min_gpu_hours (10)"),
+    ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
+                                               "factories": [w.factory.pk],
+                                               "opens_on": "2026-05-01",
+                                               "closes_on": "2026-04-01"}, 422,
+     "closes_on must not be before opens_on"),
+    ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
+                                               "factories": [w.factory.pk],
+                                               "eligible_kinds": ["farm"]}, 422,
+     "eligible_kinds.0: use one of startup, sme"),
+    ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
+                                               "factories": [987654]}, 404, "987654"),
+    ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
+                                               "factories": [w.factory.pk],
+                                               "max_gpu_hours": -10}, 422,
+     "max_gpu_hours: give a number of at least 1."),
+    ("operator", "post", "/calls", lambda w: {"mode": "fast_lane"}, 422,
+     "title: this field is required."),
     ("operator", "post", "/proposals/{under_review}/decision",
      lambda w: {"gpu_hours": 5}, 422, "decision"),
     ("operator", "post", "/proposals/{under_review}/decision",
@@ -64,15 +96,38 @@ CASES = [
     ("operator", "post", "/proposals/{under_review}/technical-assessment",
      lambda w: {"feasible": "perhaps"}, 422, "feasible"),
     ("operator", "post", "/proposals/{under_review}/technical-assessment",
-     lambda w: {"feasible": True, "factory": 987654}, 400, "987654"),
+     lambda w: {"feasible": True, "factory": 987654}, 404, "987654"),
     ("operator", "post", "/proposals/{in_peer_review}/reviewers", lambda w: {}, 422,
      "username"),
     ("owner", "post", "/organizations/{org}/members",
-     lambda w: {"username": w.newcomer.username, "role": "boss"}, 400, "owner' or 'member"),
+     lambda w: {"username": w.newcomer.username, "role": "boss"}, 422,
+     "role: use one of owner, member."),
+    ("owner", "post", "/jobs", lambda w: {"allocation": w.allocation.pk, "name": "n",
+                                          "script": "echo hi"}, 422,
+     "script: start the script with an interpreter line such as #!/bin/bash."),
+    ("owner", "post", "/allocations/{allocation}/final-report", lambda w: {"report": "Done."},
+     422, "report: write a final report of a few sentences"),
+    ("owner", "post", "/proposals", lambda w: [1, 2], 422, "send a JSON object"),
     ("owner", "get", "/proposals?limit=abc", lambda w: None, 422, "limit"),
     ("owner", "get", "/calls/not-a-number", lambda w: None, 422, "call_id"),
     ("owner", "get", "/allocations?state=nonsense&limit=-5", lambda w: None, 200, ""),
 ]
+
+
+# pydantic's own wording: a refusal that says "String should match pattern '^[^\x00]*...'"
+# tells the user nothing they can act on. None of it may reach an answer.
+PYDANTIC_WORDING = ("should match pattern", "Input should", "List should", "String should",
+                    "Field required", "Value error", "Value should", "Unable to parse",
+                    "valid integer", "literal_error")
+
+
+def assert_human(response) -> None:
+    """A 422 says in sentences what to send instead, in `detail` and in each error's `msg`."""
+    body = response.json()
+    texts = [body["detail"], *(e["msg"] for e in body.get("errors", []))]
+    for text in texts:
+        for words in PYDANTIC_WORDING:
+            assert words.lower() not in text.lower(), (words, text)
 
 
 @pytest.mark.parametrize(("who", "method", "path", "body", "status", "fragment"), CASES,
@@ -84,15 +139,17 @@ def test_malformed_input_is_a_helpful_4xx(world, who, method, path, body, status
         assert response.status_code == 200
         return
     assert_error(response, status, fragment)
+    if status == 422:
+        assert_human(response)
 
 
 HUGE = 10**20
 
 
 @pytest.mark.parametrize(("who", "method", "path", "body", "status", "fragment"), [
-    ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours=10**12), 400,
-     "requested_gpu_hours must be at most"),
-    ("owner", "patch", "/proposals/{draft}", lambda w: {"requested_gpu_hours": 2**40}, 400,
+    ("owner", "post", "/proposals", lambda w: _proposal(w, requested_gpu_hours=10**12), 422,
+     "requested_gpu_hours: give a number of at most 1000000000."),
+    ("owner", "patch", "/proposals/{draft}", lambda w: {"requested_gpu_hours": 2**40}, 422,
      "at most"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, organization=HUGE), 422,
      "organization"),
@@ -101,26 +158,28 @@ HUGE = 10**20
     ("owner", "get", "/allocations?factory=" + str(HUGE), lambda w: None, 422, "factory"),
     ("owner", "get", "/proposals/" + str(HUGE), lambda w: None, 404, "not found"),
     ("owner", "post", "/organizations",
-     lambda w: {"legal_name": "X" * 201, "kind": "sme", "country": "DE"}, 400, "legal name"),
+     lambda w: {"legal_name": "X" * 201, "kind": "sme", "country": "DE"}, 422,
+     "legal_name: write at most 200 characters."),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "sme", "country": "DE",
-                "website": "https://" + "x" * 201}, 400, "website"),
+                "website": "https://" + "x" * 201}, 422, "website: write at most 200"),
     ("owner", "post", "/organizations",
      lambda w: {"legal_name": "X", "kind": "sme", "country": "DE", "vat_number": "1" * 21},
-     400, "VAT"),
+     422, "vat_number: write at most 20 characters."),
     ("operator", "post", "/calls", lambda w: {"title": "X" * 201, "mode": "fast_lane",
-                                               "factories": [w.factory.pk]}, 400, "title"),
+                                               "factories": [w.factory.pk]}, 422,
+     "title: write at most 200 characters."),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [HUGE]}, 422, "factories"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [w.factory.pk],
-                                               "max_gpu_hours": 10**12}, 400, "max_gpu_hours"),
+                                               "max_gpu_hours": 10**12}, 422, "max_gpu_hours"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [w.factory.pk],
-                                               "min_reviews": -1}, 400, "min_reviews"),
+                                               "min_reviews": -1}, 422, "min_reviews"),
     ("operator", "post", "/calls", lambda w: {"title": "X", "mode": "fast_lane",
                                                "factories": [w.factory.pk],
-                                               "decision_target_days": 10**6}, 400,
+                                               "decision_target_days": 10**6}, 422,
      "decision_target_days"),
 ])
 def test_out_of_range_values_are_refused_before_the_database(world, who, method, path, body,
@@ -132,6 +191,8 @@ def test_out_of_range_values_are_refused_before_the_database(world, who, method,
         assert response.json()["items"] == []
         return
     assert_error(response, status, fragment)
+    if status == 422:
+        assert_human(response)
 
 
 def test_unknown_route_is_a_json_404(world):
@@ -205,7 +266,7 @@ def test_website_checked_by_the_service_too(world):
 def test_countries_are_iso_3166_codes(world, country):
     response = ApiClient(world.owner).post("/organizations", {
         "legal_name": "Nowhere Ltd", "kind": "sme", "country": country})
-    assert_error(response, 400, "ISO")
+    assert_error(response, 422, "ISO")
 
 
 @pytest.mark.parametrize("body", [
@@ -220,3 +281,88 @@ def test_estimate_has_the_same_bounds_as_submit(world, body):
     submit = ApiClient(world.owner).post("/jobs", {
         "allocation": world.allocation.pk, "name": "n", "script": "true", **body})
     assert_error(submit, 422, field)
+
+
+def _patterns(node, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            found.add(node["pattern"])
+        for value in node.values():
+            _patterns(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _patterns(value, found)
+    return found
+
+
+def test_every_pattern_in_the_document_has_its_sentence():
+    """A pattern the API declares without a sentence would reach the user as pydantic's
+    "String should match pattern '...'": each one is registered with `explained_pattern`."""
+    from antenna.config.api import api
+    from antenna.core.schemas import pattern_message
+
+    patterns = _patterns(api.get_openapi_schema(), set())
+    assert len(patterns) >= 5, patterns
+    assert [p for p in patterns if not pattern_message(p)] == []
+
+
+@pytest.mark.parametrize(("error", "sentence"), [
+    ({"type": "string_pattern_mismatch", "loc": ["body", "payload", "x"],
+      "msg": "String should match pattern 'zzz'", "ctx": {"pattern": "zzz"}},
+     "this text is not in an accepted form."),
+    ({"type": "literal_error", "loc": [], "msg": "Input should be 'a' or 'b'",
+      "ctx": {"expected": "'a' or 'b'"}}, "use one of a, b."),
+    ({"type": "too_short", "loc": [], "msg": "List should have at least 2 items",
+      "ctx": {"min_length": 2, "field_type": "List", "actual_length": 0}},
+     "give at least 2 items."),
+    ({"type": "less_than_equal", "loc": [], "msg": "Input should be less than or equal to 5",
+      "ctx": {"le": 5}}, "give a number of at most 5."),
+    ({"type": "value_error", "loc": [], "msg": "Value error, Say it plainly.",
+      "ctx": {"error": "Say it plainly."}}, "Say it plainly."),
+])
+def test_validation_errors_become_sentences(error, sentence):
+    from antenna.core.api import human_validation_message
+
+    assert human_validation_message(error) == sentence
+
+
+def _organization_document() -> dict:
+    from antenna.config.api import api
+
+    return api.get_openapi_schema()["components"]["schemas"]["OrganizationIn"]
+
+
+@pytest.mark.parametrize(("changes", "valid", "status"), [
+    ({"country": "DE", "region": "outside_belgium"}, True, 201),
+    ({"country": "DE"}, True, 201),
+    ({"country": "AD", "region": "brussels"}, False, 400),
+    ({"country": "BE", "region": "flanders", "enterprise_number": "0123.456.749"}, True, 201),
+    ({"country": "BE", "region": "wallonia", "enterprise_number": "BE 0203 201 340"}, True,
+     201),
+    ({"country": "BE", "region": "flanders"}, False, 400),
+    ({"country": "BE", "region": "flanders", "enterprise_number": "  "}, False, 400),
+    ({"country": "BE", "enterprise_number": "0123.456.749"}, False, 400),
+    ({"country": "BE", "region": "outside_belgium", "enterprise_number": "0123.456.749"},
+     False, 400),
+])
+def test_the_document_states_the_belgian_rules(world, changes, valid, status):
+    """The OpenAPI document says (JSON-schema if/then) what the server refuses between fields:
+    a region in Belgium only with country BE; a Belgian organisation with its region and its
+    enterprise number. A body the document calls valid is accepted, and the reverse."""
+    import jsonschema_rs
+
+    body = {"legal_name": "Rule Test", "kind": "sme", **changes}
+    assert jsonschema_rs.validator_for(_organization_document()).is_valid(body) is valid
+    response = ApiClient(world.owner).post("/organizations", body)
+    assert response.status_code == status, response.content
+
+
+def test_a_call_bound_not_given_follows_the_given_one(world):
+    """Only `min_gpu_hours` above the mode's default maximum: the maximum follows, so the body
+    alone says whether it is valid (the document cannot compare two fields)."""
+    response = ApiClient(world.operator).post("/calls", {
+        "title": "Big", "mode": "fast_lane", "factories": [world.factory.pk],
+        "min_gpu_hours": 60_000})
+    assert response.status_code == 201, response.content
+    assert (response.json()["min_gpu_hours"], response.json()["max_gpu_hours"]) == (60_000,
+                                                                                     60_000)

@@ -128,16 +128,17 @@ def test_fast_lane_rejection_creates_no_allocation(operator, api):
     assert Decision.objects.get(proposal=proposal).comment == "Not ready."
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ({"decision": "accept", "gpu_hours": 101}, "at most the requested 100"),
-    ({"decision": "accept", "gpu_hours": 0}, "at least 1"),
-    ({"decision": "accept", "gpu_hours": -5}, "at least 1"),
-    ({"decision": "maybe"}, "'accept' or 'reject'"),
-    ({"decision": "accept", "factory": 987654}, "no factory with id 987654"),
+@pytest.mark.parametrize(("body", "status", "fragment"), [
+    ({"decision": "accept", "gpu_hours": 101}, 400, "at most the requested 100"),
+    ({"decision": "accept", "gpu_hours": 0}, 422, "gpu_hours: give a number of at least 1."),
+    ({"decision": "accept", "gpu_hours": -5}, 422, "gpu_hours: give a number of at least 1."),
+    ({"decision": "maybe"}, 422, "decision: use one of accept, reject."),
+    ({"decision": "accept", "factory": 987654}, 404, "no factory with id 987654"),
 ])
-def test_bad_decisions_are_400(operator, api, body, fragment):
+def test_bad_decisions_are_refused(operator, api, body, status, fragment):
     _owner, proposal = _submitted("fast_lane", operator, requested_gpu_hours=100)
-    assert_error(api(operator).post(f"/proposals/{proposal.pk}/decision", body), 400, fragment)
+    assert_error(api(operator).post(f"/proposals/{proposal.pk}/decision", body), status,
+                 fragment)
     assert Proposal.objects.get(pk=proposal.pk).state == "technical_review"
     assert not Allocation.objects.exists()
 
@@ -208,7 +209,7 @@ def test_only_reviewers_can_be_assigned(operator, api):
     _owner, proposal = _submitted("large_scale", operator)
     make_user("plain")
     assert_error(api(operator).post(f"/proposals/{proposal.pk}/reviewers",
-                                    {"username": "plain"}), 400, "not a reviewer")
+                                    {"username": "plain"}), 409, "not a reviewer")
     assert_error(api(operator).post(f"/proposals/{proposal.pk}/reviewers",
                                     {"username": "ghost"}), 404, "ghost")
 
@@ -258,13 +259,15 @@ def test_accepting_in_technical_review_is_refused_for_peer_calls(operator):
 
 
 @pytest.mark.parametrize(("body", "status", "fragment"), [
-    ({"score": 0, "recommendation": "accept"}, 400, "score must be a whole number from 1 to 5"),
-    ({"score": 6, "recommendation": "accept"}, 400, "from 1 to 5"),
-    ({"scores": {"impact": 7}, "recommendation": "accept"}, 400, "impact: 7"),
-    ({"scores": {"impact": 0}, "recommendation": "accept"}, 400, "impact: 0"),
+    ({"score": 0, "recommendation": "accept"}, 422, "score: give a number of at least 1."),
+    ({"score": 6, "recommendation": "accept"}, 422, "score: give a number of at most 5."),
+    ({"scores": {"impact": 7}, "recommendation": "accept"}, 422,
+     "scores.impact: give a number of at most 5."),
+    ({"scores": {"impact": 0}, "recommendation": "accept"}, 422,
+     "scores.impact: give a number of at least 1."),
     ({"scores": {"beauty": 3}, "recommendation": "accept"}, 400, "Unknown criterion 'beauty'"),
     ({"recommendation": "accept"}, 400, "overall score"),
-    ({"score": 3, "recommendation": "love it"}, 400, "'accept' or 'reject'"),
+    ({"score": 3, "recommendation": "love it"}, 422, "recommendation: use one of accept, reject."),
     ({"score": "five", "recommendation": "accept"}, 422, "score"),
     ({"score": 3}, 422, "recommendation"),
     ({"score": 3, "recommendation": "accept", "no_conflict_of_interest": False}, 409,

@@ -1,0 +1,65 @@
+"""What schemathesis needs to know that JSON Schema cannot say (loaded by scripts/api-fuzz.sh).
+
+Neither hook turns a check off: they only keep the fuzzer from calling "valid" a body that the
+OpenAPI document itself (docs/api.md, "Rules between fields") says is refused.
+
+- The format `be-enterprise-number` (a Belgian organisation's KBO/BCE number): ten digits whose
+  last two are 97 minus the first eight modulo 97. A pattern cannot state the check digits, so
+  the fuzzer generates valid numbers for it; invalid ones stay in the negative cases.
+- `POST /api/v1/calls`: `max_gpu_hours >= min_gpu_hours` and `closes_on >= opens_on` when both
+  are given. JSON Schema cannot compare two fields; the server answers 422 with a sentence, and
+  the fuzzer draws no body that breaks these rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+
+
+def _enterprise_number(body: int, dotted: bool) -> str:
+    digits = f"{body:08d}{97 - body % 97:02d}"
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}" if dotted else digits
+
+
+# The first digit is 0 or 1 (normalize_enterprise_number in organizations/enterprise_number.py).
+schemathesis.openapi.format(
+    "be-enterprise-number",
+    st.builds(_enterprise_number, st.integers(0, 19_999_999), st.booleans()),
+)
+
+
+def _breaks_call_rules(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    low, high = body.get("min_gpu_hours"), body.get("max_gpu_hours")
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        return True
+    opens, closes = body.get("opens_on"), body.get("closes_on")
+    return isinstance(opens, str) and isinstance(closes, str) and closes < opens
+
+
+@schemathesis.hook
+def filter_body(context: Any, body: Any) -> bool:
+    # Every phase (coverage, fuzzing, stateful) draws bodies through this filter. A dropped
+    # negative body would have been refused anyway (422), so no check loses a case it could
+    # fail on.
+    operation = context.operation
+    if operation is not None and operation.method.upper() == "POST" and operation.path.endswith(
+            "/calls"):
+        return not _breaks_call_rules(body)
+    return True
+
+
+@schemathesis.hook
+def filter_case(context: Any, case: Any) -> bool:
+    # The coverage phase builds its cases without `filter_body`: keep its positive ones (those
+    # it expects to be accepted) to the same rules; its negative ones are left alone.
+    meta = case.meta
+    positive = meta is None or meta.generation.mode.is_positive
+    if positive and case.operation.method.upper() == "POST" and case.operation.path.endswith(
+            "/calls"):
+        return not _breaks_call_rules(case.body)
+    return True
