@@ -233,3 +233,24 @@ def budget_settle(*, allocation_id: int, reserved_seconds: int, charged_seconds:
     LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.SETTLE,
                                reserved_delta=-reserved_seconds, used_delta=charged_seconds,
                                reference=reference, note=note)
+
+
+def budget_correct(*, allocation_id: int, used_delta: int, reference: str,
+                   note: str = "") -> int:
+    """Correct a provisional charge by `used_delta` GPU-seconds (one ADJUST ledger entry, even
+    when the delta is 0, so that the correction is on record). An increase never takes more
+    than the allocation has left (the database refuses reserved + used > granted): returns the
+    delta applied."""
+    from django.db.models import F
+
+    with transaction.atomic():
+        current = Allocation.objects.select_for_update().get(pk=allocation_id)
+        applied = max(-current.used_gpu_seconds,
+                      min(used_delta, current.remaining_gpu_seconds))
+        if applied != used_delta:
+            note = f"{note} (capped from {used_delta} to {applied} GPU-seconds)".strip()
+        Allocation.objects.filter(pk=allocation_id).update(
+            used_gpu_seconds=F("used_gpu_seconds") + applied, updated_at=timezone.now())
+        LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.ADJUST,
+                                   used_delta=applied, reference=reference, note=note[:255])
+    return applied

@@ -34,6 +34,8 @@ class Job(models.Model):
 
     `gpu_seconds_reserved` is what the allocation holds for it while it is queued or running;
     `gpu_seconds_charged` what it really cost once finished (GPUs x elapsed x factor).
+    `charge_provisional`: settled from the scheduler's live job record (start and end) while
+    its accounting did not answer; corrected once to the accounting record when it does.
     """
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="jobs")
@@ -70,6 +72,10 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    charge_provisional = models.BooleanField(
+        _("provisional charge"), default=False,
+        help_text=_("Charged from the scheduler's job record while its accounting was "
+                    "unreachable; corrected once accounting answers."))
 
     objects = JobQuerySet.as_manager()
 
@@ -90,6 +96,10 @@ class Job(models.Model):
                 condition=Q(gpu_seconds_charged__isnull=True)
                 | Q(gpu_seconds_charged__gte=0),
                 name="job_charged_nonnegative",
+            ),
+            models.CheckConstraint(  # only a settled job has a (provisional) charge
+                condition=Q(charge_provisional=False) | Q(settled_at__isnull=False),
+                name="job_provisional_only_when_settled",
             ),
         ]
 

@@ -16,9 +16,14 @@ from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
-from antenna.allocations.services import budget_release, budget_reserve, budget_settle
+from antenna.allocations.services import (
+    budget_correct,
+    budget_release,
+    budget_reserve,
+    budget_settle,
+)
 from antenna.core.audit import audit_record
-from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
 from antenna.jobs.billing import charge_seconds, reservation_seconds
@@ -76,7 +81,7 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
     candidates = candidate_factories(allocation)
     if factory is not None:
         if factory.pk not in {f.pk for f in candidates}:
-            raise Conflict(
+            raise ValidationFailed(
                 _("factory: this allocation cannot run jobs on %(f)s; it can use: %(all)s.")
                 % {"f": factory.display_name,
                    "all": ", ".join(f.display_name for f in candidates) or "-"}
@@ -89,7 +94,7 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
             f"{p.max_walltime_minutes} min"
             for p in Partition.objects.filter(factory__in=candidates).select_related("factory")
         )
-        raise Conflict(
+        raise ValidationFailed(
             _("No factory of this allocation runs a job of %(g)s GPUs for %(w)s minutes. "
               "Limits: %(limits)s.") % {"g": gpus, "w": walltime_minutes, "limits": limits}
         )
@@ -322,8 +327,12 @@ def job_record_status(*, job: Job, state: str, exit_code: int | None = None,
 
 
 def job_settle(*, job: Job, elapsed_seconds: int, gpus: int | None = None,
-               note: str = "") -> Job:
-    """Charge a finished job GPUs x elapsed x factor and release the rest, exactly once."""
+               note: str = "", provisional: bool = False) -> Job:
+    """Charge a finished job GPUs x elapsed x factor and release the rest, exactly once.
+
+    `provisional`: the elapsed time comes from the scheduler's live job record because its
+    accounting does not answer; `job_settle_correct` sets it to the accounting record later.
+    """
     with transaction.atomic():
         j = _locked(job)
         if not JOB_MACHINE.is_terminal(j.state) or j.settled_at is not None:
@@ -336,8 +345,38 @@ def job_settle(*, job: Job, elapsed_seconds: int, gpus: int | None = None,
         j.gpu_seconds_charged = charged
         j.elapsed_seconds = elapsed_seconds
         j.settled_at = timezone.now()
-        j.save(update_fields=["gpu_seconds_charged", "elapsed_seconds", "settled_at"])
+        j.charge_provisional = provisional
+        j.save(update_fields=["gpu_seconds_charged", "elapsed_seconds", "settled_at",
+                              "charge_provisional"])
         audit_record(action="job.settle", target=j, by=None,
                      organization_id=j.allocation.organization_id,
-                     after={"elapsed_seconds": elapsed_seconds, "charged_gpu_seconds": charged})
+                     after={"elapsed_seconds": elapsed_seconds, "charged_gpu_seconds": charged,
+                            "provisional": provisional})
+    return j
+
+
+def job_settle_correct(*, job: Job, elapsed_seconds: int, gpus: int | None = None,
+                       note: str = "") -> Job:
+    """Replace a provisional charge by the accounting record's, exactly once: the difference
+    is one adjustment in the allocation's ledger (a no-op for a job not provisional)."""
+    with transaction.atomic():
+        j = _locked(job)
+        if not j.charge_provisional:
+            return j
+        factor = j.factory.gpu_hour_factor if j.factory else Decimal("1")
+        charged = charge_seconds(gpus=gpus or j.gpus, elapsed_seconds=elapsed_seconds,
+                                 factor=factor, reserved_seconds=j.gpu_seconds_reserved)
+        before = j.gpu_seconds_charged or 0
+        applied = budget_correct(allocation_id=j.allocation_id, used_delta=charged - before,
+                                 reference=f"job:{j.pk}",
+                                 note=f"{note}: {before} -> {charged} GPU-seconds".lstrip(": "))
+        j.gpu_seconds_charged = before + applied
+        j.elapsed_seconds = elapsed_seconds
+        j.charge_provisional = False
+        j.save(update_fields=["gpu_seconds_charged", "elapsed_seconds", "charge_provisional"])
+        audit_record(action="job.settle_correct", target=j, by=None,
+                     organization_id=j.allocation.organization_id,
+                     before={"charged_gpu_seconds": before},
+                     after={"elapsed_seconds": elapsed_seconds,
+                            "charged_gpu_seconds": j.gpu_seconds_charged})
     return j

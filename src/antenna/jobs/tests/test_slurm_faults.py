@@ -1,0 +1,193 @@
+"""Faults on a REAL Slurm 22.05 cluster (`lumi` only: the other clusters are left alone).
+
+One daemon of one cluster is stopped or restarted with `testbeds/slurm/daemon.sh` while the
+worker runs; the checks read Slurm's own view (slurmctld's job list, slurmdbd's accounting)
+back over REST. Fixtures and helpers come from `test_slurm_integration` (same clusters, same
+env file, same fresh `instance` tag per test). Results: docs/reliability.md.
+"""
+
+# ruff: noqa: F811 - the fixtures imported from test_slurm_integration are parameters here
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from antenna.allocations.models import Allocation, LedgerEntry, LedgerKind
+from antenna.allocations.selectors import ledger_balances
+from antenna.factories.models import Factory
+from antenna.jobs import dispatch
+from antenna.jobs.billing import charge_seconds
+from antenna.jobs.models import Job
+from antenna.jobs.tests.test_slurm_integration import (  # noqa: F401 - fixtures
+    Slurm,
+    drive,
+    gateway,
+    settled,
+    slurm,
+    slurm_env,
+    submit,
+)
+
+pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
+
+DAEMON = Path(__file__).resolve().parents[4] / "testbeds" / "slurm" / "daemon.sh"
+CLUSTER = "lumi"
+
+
+def daemon(env: dict[str, str], action: str, name: str) -> None:
+    """Stop or start one daemon of the lumi cluster (testbeds/slurm/daemon.sh)."""
+    subprocess.run(["bash", str(DAEMON), action, name, CLUSTER,
+                    env["ANTENNA_SLURM_STATE_DIR"]], check=True, timeout=90)
+
+
+def sacct_ids(slurm: Slurm, instance: str) -> list[str]:
+    """The ids of this test's jobs in slurmdbd's accounting (one per submission)."""
+    status, body = slurm.call("GET", "/slurmdb/v0.0.38/jobs?start_time=now-3600")
+    assert status == 200, body
+    return [str(j["job_id"]) for j in body.get("jobs", [])
+            if (j["comment"]["job"] or "").split(" | ")[0].endswith(f",instance={instance}")]
+
+
+def test_slurmdbd_down_settles_provisionally_then_corrects_once(gateway, slurm, slurm_env):
+    """With slurmdbd stopped, a finished job's reservation is released within a minute (its
+    charge marked provisional on the allocation page); once slurmdbd is back, the charge is
+    corrected to the accounting record by exactly one ledger entry."""
+    allocation = gateway["allocations"][CLUSTER]
+    daemon(slurm_env, "stop", "slurmdbd")
+    try:
+        job_id = submit(gateway, CLUSTER, "no accounting", "#!/bin/bash\nsleep 3\n", gpus=2)
+        drive(lambda: Job.objects.get(pk=job_id).finished_at is not None, 90,
+              dispatch.run_cycle)
+        drive(settled(job_id), 60, dispatch.run_cycle)
+        job = Job.objects.get(pk=job_id)
+        assert job.state == "completed"
+        assert job.settled_at is not None and job.finished_at is not None
+        assert (job.settled_at - job.finished_at).total_seconds() < 60
+        assert job.charge_provisional
+        live = slurm[CLUSTER].job(job.scheduler_job_id)  # slurmctld's record
+        assert job.elapsed_seconds == live["end_time"] - live["start_time"]
+        alloc = Allocation.objects.get(pk=allocation.pk)
+        assert alloc.reserved_gpu_seconds == 0
+        assert alloc.used_gpu_seconds == job.gpu_seconds_charged
+        assert ledger_balances(alloc)
+        settle = LedgerEntry.objects.get(reference=f"job:{job_id}", kind=LedgerKind.SETTLE)
+        assert settle.note.startswith("provisional")
+        client = Client()
+        client.force_login(gateway["owner"])
+        page = client.get(reverse("allocations:detail", args=[allocation.pk])).content.decode()
+        assert "badge-provisional" in page
+        # accounting still down: nothing is corrected, nothing settled twice
+        dispatch.run_cycle()
+        assert LedgerEntry.objects.filter(reference=f"job:{job_id}",
+                                          kind=LedgerKind.ADJUST).count() == 0
+    finally:
+        daemon(slurm_env, "start", "slurmdbd")
+
+    drive(lambda: not Job.objects.get(pk=job_id).charge_provisional, 120, dispatch.run_cycle)
+    for _ in range(3):  # later cycles change nothing
+        dispatch.run_cycle()
+    job = Job.objects.select_related("factory").get(pk=job_id)
+    record = slurm[CLUSTER].db_job(job.scheduler_job_id)
+    assert job.factory is not None
+    assert job.elapsed_seconds == record["time"]["elapsed"]
+    assert job.gpu_seconds_charged == charge_seconds(
+        gpus=2, elapsed_seconds=record["time"]["elapsed"], factor=job.factory.gpu_hour_factor,
+        reserved_seconds=job.gpu_seconds_reserved)
+    corrections = LedgerEntry.objects.filter(reference=f"job:{job_id}", kind=LedgerKind.ADJUST)
+    assert corrections.count() == 1
+    assert corrections.get().note.startswith(f"from {CLUSTER} accounting")
+    alloc = Allocation.objects.get(pk=allocation.pk)
+    assert alloc.used_gpu_seconds == job.gpu_seconds_charged
+    assert alloc.reserved_gpu_seconds == 0
+    assert ledger_balances(alloc)
+    assert sacct_ids(slurm[CLUSTER], gateway["instance"]) == [job.scheduler_job_id]
+
+
+# -- restarts during a burst ---------------------------------------------------------------
+
+BURST = 20
+INTERVAL = 2.0  # the worker's default --interval
+
+
+def _restart_in_background(env: dict[str, str], name: str, down_seconds: float,
+                           done: threading.Event) -> threading.Thread:
+    def restart() -> None:
+        try:
+            daemon(env, "stop", name)
+            time.sleep(down_seconds)
+            daemon(env, "start", name)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=restart, daemon=True)
+    thread.start()
+    return thread
+
+
+def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[str, object]:
+    """20 jobs on lumi; `name` is restarted while the worker's cycles dispatch and poll them.
+    Returns what was measured (for docs/reliability.md)."""
+    allocation = gateway["allocations"][CLUSTER]
+    factory = gateway["factories"][CLUSTER]
+    ids = [submit(gateway, CLUSTER, f"burst {n}", f"#!/bin/bash\nsleep 1\necho done {n}\n")
+           for n in range(BURST)]
+    started = time.monotonic()
+    dispatch.run_cycle(limit=5)  # the first jobs reach Slurm, the rest are still queued
+    done = threading.Event()
+    thread = _restart_in_background(env, name, 2.0, done)
+    cycles_after = -1
+    recovered_after: int | None = None
+    deadline = time.monotonic() + 240
+    while not settled(*ids)():
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        back = done.is_set()
+        dispatch.run_cycle(limit=5)  # cycles keep running through the restart
+        if back:
+            cycles_after += 1
+            f = Factory.objects.get(pk=factory.pk)
+            if recovered_after is None and f.consecutive_failures == 0 and cycles_after >= 0:
+                recovered_after = cycles_after + 1
+        time.sleep(INTERVAL)
+    thread.join(timeout=120)
+    elapsed = time.monotonic() - started
+
+    jobs = list(Job.objects.select_related("factory").filter(pk__in=ids))
+    assert all(j.state == "completed" for j in jobs), [(j.pk, j.state, j.state_reason)
+                                                       for j in jobs]
+    # 0 lost, 0 submitted twice: Slurm's accounting has exactly one job per Antenna job.
+    in_sacct = sacct_ids(slurm[CLUSTER], gateway["instance"])
+    assert sorted(in_sacct) == sorted(j.scheduler_job_id for j in jobs)
+    assert len(set(in_sacct)) == BURST
+    for job in jobs:
+        assert len(slurm[CLUSTER].jobs_named(f"antenna-{job.pk}", gateway["instance"])) == 1
+    # The ledger is exact: every charge is the accounting record's, settled once.
+    drive(lambda: not Job.objects.filter(pk__in=ids, charge_provisional=True).exists(), 120,
+          dispatch.run_cycle)
+    for job in Job.objects.select_related("factory").filter(pk__in=ids):
+        record = slurm[CLUSTER].db_job(job.scheduler_job_id)
+        assert job.factory is not None
+        assert job.elapsed_seconds == record["time"]["elapsed"]
+        assert job.gpu_seconds_charged == charge_seconds(
+            gpus=1, elapsed_seconds=record["time"]["elapsed"],
+            factor=job.factory.gpu_hour_factor, reserved_seconds=job.gpu_seconds_reserved)
+        assert LedgerEntry.objects.filter(reference=f"job:{job.pk}",
+                                          kind=LedgerKind.SETTLE).count() == 1
+    alloc = Allocation.objects.get(pk=allocation.pk)
+    assert alloc.reserved_gpu_seconds == 0
+    assert alloc.used_gpu_seconds == sum(j.gpu_seconds_charged or 0 for j in
+                                         Job.objects.filter(pk__in=ids))
+    assert ledger_balances(alloc)
+    # The worker recovers by itself within two cycles of the daemon answering again.
+    assert recovered_after is not None and recovered_after <= 2, recovered_after
+    return {"seconds": round(elapsed), "recovered_after_cycles": recovered_after}
+
+
+def test_slurmrestd_restarted_during_a_burst_of_20(gateway, slurm, slurm_env):
+    measured = _burst_with_restart(gateway, slurm, slurm_env, "slurmrestd")
+    print("slurmrestd restart:", measured)
