@@ -23,7 +23,7 @@ from antenna.allocations.services import (
     budget_settle,
 )
 from antenna.core.audit import audit_record
-from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
 from antenna.jobs.billing import charge_seconds, reservation_seconds
@@ -81,7 +81,7 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
     candidates = candidate_factories(allocation)
     if factory is not None:
         if factory.pk not in {f.pk for f in candidates}:
-            raise ValidationFailed(
+            raise Conflict(
                 _("factory: this allocation cannot run jobs on %(f)s; it can use: %(all)s.")
                 % {"f": factory.display_name,
                    "all": ", ".join(f.display_name for f in candidates) or "-"}
@@ -94,7 +94,7 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
             f"{p.max_walltime_minutes} min"
             for p in Partition.objects.filter(factory__in=candidates).select_related("factory")
         )
-        raise ValidationFailed(
+        raise Conflict(
             _("No factory of this allocation runs a job of %(g)s GPUs for %(w)s minutes. "
               "Limits: %(limits)s.") % {"g": gpus, "w": walltime_minutes, "limits": limits}
         )
