@@ -28,6 +28,7 @@ class Capability(enum.StrEnum):
     ACCOUNTING = "accounting"
     CONTAINERS = "containers"
     FIND_BY_NAME = "find_by_name"
+    QUEUE = "queue"  # the factory's whole queue (every user's jobs) and its nodes: `queue()`
 
 
 class SchedulerState(enum.StrEnum):
@@ -78,6 +79,43 @@ class JobStatus:
     elapsed_seconds: int | None = None
     gpus: int | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job in a factory's queue, whoever submitted it: running, or pending. Times are
+    seconds from when the queue was read."""
+
+    scheduler_job_id: str
+    user: str
+    partition: str  # pending jobs may name several, comma-separated
+    running: bool
+    gpus: int  # in all, over all its nodes
+    nodes: int
+    time_limit_seconds: float | None  # None: no limit known
+    seconds_left: float | None = None  # running: until its time limit
+    expected_start_seconds: float | None = None  # pending: the scheduler's estimate, if any
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """A node of a factory: its GPUs, how many are taken, and whether it takes new jobs."""
+
+    name: str
+    partitions: tuple[str, ...]  # () means every partition of the factory
+    gpus: int
+    gpus_used: int
+    available: bool  # False when down, drained, draining, failing, not responding, ...
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class FactoryQueue:
+    """A factory's live state, read in one or two calls (capability QUEUE): every user's
+    running and pending jobs, and the nodes. Placement works from it."""
+
+    jobs: tuple[QueuedJob, ...]
+    nodes: tuple[NodeState, ...]
 
 
 @dataclass(frozen=True)
@@ -144,6 +182,10 @@ class Connector(ABC):
     def accounting_since(self, since: dt.datetime) -> list[JobStatus]:
         return self._timed("accounting_since", lambda: self._accounting_since(since))
 
+    def queue(self) -> FactoryQueue:
+        """Every user's running and pending jobs and the node states (capability QUEUE)."""
+        return self._timed("queue", self._queue)
+
     def read_log(self, scheduler_job_id: str, max_bytes: int = 65536) -> str:
         return self._timed("read_log", lambda: self._read_log(scheduler_job_id, max_bytes),
                            job=scheduler_job_id)
@@ -204,3 +246,6 @@ class Connector(ABC):
 
     @abstractmethod
     def _health(self) -> Health: ...
+
+    def _queue(self) -> FactoryQueue:
+        raise NotImplementedError(f"{self.kind} does not read the factory's queue (QUEUE)")

@@ -34,10 +34,13 @@ from django.conf import settings as django_settings
 from antenna.connectors.base import (
     Capability,
     Connector,
+    FactoryQueue,
     Health,
     JobRejected,
     JobSpec,
     JobStatus,
+    NodeState,
+    QueuedJob,
     SchedulerState,
 )
 from antenna.connectors.sandbox import SANDBOX_UID, Sandbox, sandbox_problem
@@ -72,7 +75,7 @@ class LocalConnector(Connector):
     """Runs jobs as local processes with a simulated number of GPU slots."""
 
     capabilities = frozenset({Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
-                              Capability.FIND_BY_NAME})
+                              Capability.FIND_BY_NAME, Capability.QUEUE})
 
     def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
         super().__init__(factory_name, settings)
@@ -310,6 +313,36 @@ class LocalConnector(Connector):
             if status.state.is_final and status.finished_at and status.finished_at >= since:
                 out.append(status)
         return out
+
+    def _queue(self) -> FactoryQueue:
+        """Its own queue: the jobs launched and not ended (running), the others in submission
+        order (pending), and one node with `gpu_slots` GPUs serving every partition."""
+        now = dt.datetime.now(dt.UTC)
+        jobs: list[tuple[float, QueuedJob]] = []
+        used = 0
+        with self._lock():
+            self._schedule()
+            for job_dir in self.jobs_dir.iterdir():
+                status = self._status(job_dir.name)
+                if status.state not in (SchedulerState.RUNNING, SchedulerState.PENDING):
+                    continue
+                spec = self._spec(job_dir)
+                gpus = int(spec["gpus"])
+                limit = float(int(spec["walltime_minutes"]) * SECONDS_PER_WALLTIME_MINUTE)
+                running = status.state == SchedulerState.RUNNING
+                left = None
+                if running:
+                    used += gpus
+                    started = status.started_at or now
+                    left = max(0.0, limit - (now - started).total_seconds())
+                jobs.append((float(spec["submitted_at"]), QueuedJob(
+                    scheduler_job_id=job_dir.name, user="antenna",
+                    partition=str(spec.get("partition") or ""), running=running, gpus=gpus,
+                    nodes=1, time_limit_seconds=limit, seconds_left=left)))
+        jobs.sort(key=lambda item: (item[0], item[1].scheduler_job_id))
+        node = NodeState(name=self.factory_name, partitions=(), gpus=self.gpu_slots,
+                         gpus_used=min(used, self.gpu_slots), available=True, state="up")
+        return FactoryQueue(jobs=tuple(job for _, job in jobs), nodes=(node,))
 
     def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
         path = self._dir(scheduler_job_id) / "output.log"

@@ -12,17 +12,23 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q
 from django.utils import timezone
 
-from antenna.connectors.base import Capability, JobRejected, JobSpec, JobStatus, SchedulerState
+from antenna.connectors.base import (
+    Capability,
+    FactoryQueue,
+    JobRejected,
+    JobSpec,
+    JobStatus,
+    SchedulerState,
+)
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory, FactoryStatus
 from antenna.factories.services import factory_record_failure, factory_record_success
 from antenna.jobs.models import Job
 from antenna.jobs.placement import JobRequest, rank_factories
-from antenna.jobs.selectors import factory_views, recent_usage
+from antenna.jobs.selectors import factory_views, live_queues, recent_usage
 from antenna.jobs.services import (
     candidate_factories,
     job_end_before_start,
@@ -32,7 +38,6 @@ from antenna.jobs.services import (
     job_record_status,
     job_retry_later,
     job_settle,
-    job_settle_correct,
     jobs_lease,
 )
 from antenna.jobs.states import FINAL_STATES, JobState
@@ -79,6 +84,7 @@ def dispatch_queued(limit: int = 50) -> CycleReport:
         return report
     now = timezone.now()
     usage = recent_usage()
+    queues: dict[int, FactoryQueue | None] = {}  # each factory's live queue, read once
     for job in jobs:
         if job.factory_id is not None and job.scheduler_job_id == "":
             # A previous attempt chose this factory and may have submitted before a crash.
@@ -97,12 +103,12 @@ def dispatch_queued(limit: int = 50) -> CycleReport:
                                       scheduler_job_id=found)
                 report.dispatched += 1
                 continue
-        _dispatch_one(job, now, usage, report)
+        _dispatch_one(job, now, usage, report, queues)
     return report
 
 
 def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
-                  report: CycleReport) -> None:
+                  report: CycleReport, queues: dict[int, FactoryQueue | None]) -> None:
     candidates = candidate_factories(job.allocation)
     if job.requested_factory_id is not None:
         candidates = [f for f in candidates if f.pk == job.requested_factory_id]
@@ -111,7 +117,8 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
     usable = [f for f in candidates if _usable(f, now)]
     request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
                          organization=str(job.allocation.organization_id))
-    ranked = rank_factories(request, factory_views(usable), usage)
+    ranked = rank_factories(request, factory_views(usable, live_queues(usable, queues)),
+                            usage)
     if not ranked:
         can_ever = rank_factories(request, [
             replace(v, available=True) for v in factory_views(candidates)
@@ -228,17 +235,12 @@ def poll_factories() -> CycleReport:
 def settle_finished() -> CycleReport:
     """Charge finished jobs from the scheduler's accounting (elapsed time, GPUs): one
     accounting request per factory per cycle for all its finished jobs, so settling never
-    holds up polling however many jobs end at once.
-
-    When the accounting does not answer (slurmdbd down), finished jobs are settled
-    provisionally from the start and end the scheduler's live record gave (so no reservation
-    stays locked), and corrected once to the accounting record when it answers again."""
+    holds up polling however many jobs end at once."""
     report = CycleReport()
     now = timezone.now()
     by_factory: dict[int, list[Job]] = {}
-    for job in Job.objects.filter(
-            Q(settled_at__isnull=True) | Q(charge_provisional=True),
-            state__in=FINAL_STATES, factory__isnull=False).select_related("factory"):
+    for job in Job.objects.filter(state__in=FINAL_STATES, settled_at__isnull=True,
+                                  factory__isnull=False).select_related("factory"):
         by_factory.setdefault(job.factory_id or 0, []).append(job)
     for jobs in by_factory.values():
         factory = jobs[0].factory
@@ -251,16 +253,8 @@ def settle_finished() -> CycleReport:
                 records = {r.scheduler_job_id: r for r in connector.accounting_since(since)}
             except FactoryUnavailable as exc:
                 report.errors.append(exc.message)
-                report.settled += _settle_provisionally(jobs, factory, exc.message)
                 continue
         for job in jobs:
-            if job.charge_provisional:
-                record = records.get(job.scheduler_job_id)
-                if record is not None and record.elapsed_seconds is not None:
-                    job_settle_correct(job=job, elapsed_seconds=record.elapsed_seconds,
-                                       gpus=record.gpus,
-                                       note=f"from {factory.name} accounting")
-                continue
             record = records.get(job.scheduler_job_id)
             finished = job.finished_at or now
             late = (now - finished).total_seconds() >= ACCOUNTING_GRACE_SECONDS
@@ -283,23 +277,6 @@ def settle_finished() -> CycleReport:
                        note="accounting record missing: charged from observed start and end")
             report.settled += 1
     return report
-
-
-def _settle_provisionally(jobs: list[Job], factory: Factory, error: str) -> int:
-    """The accounting of `factory` does not answer: charge its finished jobs from the start
-    and end its scheduler reported (slurmctld's job record), marked provisional."""
-    settled = 0
-    for job in jobs:
-        if job.settled_at is not None or job.finished_at is None:
-            continue
-        started = job.started_at or job.finished_at
-        job_settle(job=job, elapsed_seconds=max(0, int((job.finished_at - started)
-                                                       .total_seconds())),
-                   provisional=True,
-                   note=f"provisional: {factory.name} accounting unavailable; from the "
-                        f"scheduler's job record ({error})"[:255])
-        settled += 1
-    return settled
 
 
 def check_offline_factories() -> None:

@@ -60,6 +60,9 @@ class FactoryView:
     queued_jobs: tuple[tuple[int, float], ...] = ()
     # How many jobs wait in the factory's queue in all (None: len(queued_jobs)).
     queued_count: int | None = None
+    # The scheduler's own expected start (seconds from now) of each of `queued_jobs`, where
+    # it gave one (None where not): such a job is not placed before it.
+    queued_starts: tuple[float | None, ...] = ()
 
     @property
     def free_gpus(self) -> int:
@@ -140,7 +143,10 @@ def _backfill_start(factory: FactoryView, job: JobRequest) -> float:
     queue = factory.queued_jobs
     for position, (gpus, seconds) in enumerate(queue[:QUEUE_DEPTH]):
         gpus = min(gpus, factory.total_gpus)
-        _reserve(times, free, _earliest(times, free, gpus, seconds), gpus, seconds)
+        known = (factory.queued_starts[position]
+                 if position < len(factory.queued_starts) else None)
+        first = _breakpoint(times, free, known) if known else 0
+        _reserve(times, free, _earliest(times, free, gpus, seconds, first), gpus, seconds)
         if position == 0 and _earliest(times, free, job.gpus, duration) == 0:
             return 0.0  # backfills now without delaying the head's reservation
     listed = sum(gpus * seconds for gpus, seconds in queue[:QUEUE_DEPTH])
@@ -148,10 +154,24 @@ def _backfill_start(factory: FactoryView, job: JobRequest) -> float:
     return times[_earliest(times, free, job.gpus, duration)] + rest / factory.total_gpus
 
 
-def _earliest(times: list[float], free: list[int], gpus: int, seconds: float) -> int:
-    """Index of the first breakpoint from which `gpus` stay free for `seconds`."""
+def _breakpoint(times: list[float], free: list[int], at: float) -> int:
+    """The index of a breakpoint at time `at`, inserted into the profile if missing."""
+    k = 0
+    while k < len(times) and times[k] < at:
+        k += 1
+    if k < len(times) and times[k] == at:
+        return k
+    times.insert(k, at)
+    free.insert(k, free[k - 1])
+    return k
+
+
+def _earliest(times: list[float], free: list[int], gpus: int, seconds: float,
+              first: int = 0) -> int:
+    """Index of the first breakpoint, from `first` on, from which `gpus` stay free for
+    `seconds`."""
     count = len(times)
-    i = 0
+    i = first
     while i < count:
         if free[i] < gpus:
             i += 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
+from collections.abc import Mapping
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -11,12 +13,15 @@ from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
+from antenna.connectors.base import Capability, FactoryQueue
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
 from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
 from antenna.jobs.states import JobState
+
+log = logging.getLogger("antenna.worker")
 
 
 def job_list(*, user: User, allocation: int | None = None, state: str | None = None,
@@ -42,50 +47,119 @@ def job_list(*, user: User, allocation: int | None = None, state: str | None = N
     return qs.order_by("-created_at", "-id")
 
 
-def factory_views(factories: list[Factory]) -> list[FactoryView]:
-    """Capacity, GPUs busy and backlog of each factory, from the jobs Antenna sent there,
-    with the running jobs (GPUs, seconds left by the walltime), the first QUEUE_DEPTH queued
-    ones in submission order (GPUs, walltime in seconds) and how many are queued."""
+def factory_views(factories: list[Factory],
+                  queues: Mapping[int, FactoryQueue | None] | None = None) -> list[FactoryView]:
+    """Capacity, GPUs busy and backlog of each factory, for placement.
+
+    Where the factory's live queue was read (`queues[factory.pk]`, see `live_queues`), from
+    it: every user's running and pending jobs in the factory's partitions and the GPUs of its
+    nodes that take jobs (drained and down nodes are not capacity), plus Antenna's own jobs
+    the queue does not show yet (placed but not submitted, or submitted after it was read).
+    Elsewhere, from the jobs Antenna sent there only. Either way: the running jobs (GPUs,
+    seconds left by the walltime), the first QUEUE_DEPTH queued ones in queue order (GPUs,
+    walltime in seconds, the scheduler's expected start if known) and how many are queued."""
+    queues = queues or {}
     now = timezone.now()
-    busy: dict[int, int] = defaultdict(int)
-    queued: dict[int, float] = defaultdict(float)
-    running_left: dict[int, float] = defaultdict(float)
-    running: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    waiting: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    count: dict[int, int] = defaultdict(int)
+    own: dict[int, list[tuple[str, str, int, int, dt.datetime | None]]] = defaultdict(list)
     rows = Job.objects.filter(
-        factory__in=factories, state__in=[JobState.SUBMITTED, JobState.RUNNING]
+        factory__in=factories,
+        state__in=[JobState.QUEUED, JobState.SUBMITTED, JobState.RUNNING],
     ).order_by("submitted_at", "created_at", "pk").values_list(
-        "factory_id", "state", "gpus", "walltime_minutes", "started_at")
-    for factory_id, state, gpus, walltime, started in rows:
-        if state == JobState.RUNNING:
-            busy[factory_id] += gpus
-            elapsed = (now - started).total_seconds() if started else 0.0
-            left = max(0.0, walltime * 60 - elapsed)
-            running_left[factory_id] += gpus * left
-            running[factory_id].append((gpus, left))
-        else:
-            queued[factory_id] += gpus * walltime * 60
-            count[factory_id] += 1
-            if len(waiting[factory_id]) < QUEUE_DEPTH:
-                waiting[factory_id].append((gpus, walltime * 60.0))
+        "factory_id", "state", "scheduler_job_id", "gpus", "walltime_minutes", "started_at")
+    for factory_id, state, scheduler_id, gpus, walltime, started in rows:
+        own[factory_id].append((state, scheduler_id, gpus, walltime, started))
     views = []
     for f in factories:
         parts = list(f.partitions.all())
-        total = sum(p.gpus_per_node * p.total_nodes for p in parts)
-        slots = (f.connector_settings or {}).get("gpu_slots")
-        if slots:
-            total = int(slots)
+        queue = queues.get(f.pk)
+        running: list[tuple[int, float]] = []
+        waiting: list[tuple[int, float, float | None]] = []
+        if queue is not None:
+            names = {p.name for p in parts}
+            nodes = [n for n in queue.nodes
+                     if n.available and (not n.partitions or names & set(n.partitions))]
+            total = sum(n.gpus for n in nodes)
+            busy = sum(n.gpus_used for n in nodes)
+            known: set[str] = set()
+            for job in queue.jobs:
+                known.add(job.scheduler_job_id)
+                if names and not names & set(job.partition.split(",")):
+                    continue  # another partition's work
+                limit = job.time_limit_seconds or max(
+                    (p.max_walltime_minutes for p in parts), default=60) * 60.0
+                if job.running:
+                    left = job.seconds_left if job.seconds_left is not None else limit
+                    running.append((job.gpus, left))
+                else:
+                    waiting.append((job.gpus, limit, job.expected_start_seconds))
+            # Running jobs on nodes that take no new work free nothing for placement.
+            running = _within(sorted(running, key=lambda item: item[1]), busy)
+        else:
+            known = set()
+            total = sum(p.gpus_per_node * p.total_nodes for p in parts)
+            slots = (f.connector_settings or {}).get("gpu_slots")
+            if slots:
+                total = int(slots)
+            busy = 0
+        for state, scheduler_id, gpus, walltime, started in own[f.pk]:
+            if queue is not None and scheduler_id and scheduler_id in known:
+                continue  # the live queue shows it already
+            if state == JobState.QUEUED and queue is None:
+                continue  # placed, not submitted: counted from the live queue only
+            if state == JobState.RUNNING:
+                busy += gpus
+                elapsed = (now - started).total_seconds() if started else 0.0
+                running.append((gpus, max(0.0, walltime * 60 - elapsed)))
+            else:
+                waiting.append((gpus, walltime * 60.0, None))
         views.append(FactoryView(
-            name=f.name, available=f.is_available, total_gpus=total, busy_gpus=busy[f.pk],
-            queued_gpu_seconds=queued[f.pk], running_gpu_seconds_left=running_left[f.pk],
+            name=f.name, available=f.is_available, total_gpus=total,
+            busy_gpus=min(busy, total) if queue is not None else busy,
+            queued_gpu_seconds=sum(g * s for g, s, _ in waiting),
+            running_gpu_seconds_left=sum(g * s for g, s in running),
             partitions=tuple(PartitionView(p.name, p.gpu_model, p.gpus_per_node,
                                            p.max_nodes_per_job, p.max_walltime_minutes)
                              for p in parts),
-            running_jobs=tuple(running[f.pk]), queued_jobs=tuple(waiting[f.pk]),
-            queued_count=count[f.pk],
+            running_jobs=tuple(running),
+            queued_jobs=tuple((g, s) for g, s, _ in waiting[:QUEUE_DEPTH]),
+            queued_count=len(waiting),
+            queued_starts=tuple(start for _, _, start in waiting[:QUEUE_DEPTH]),
         ))
     return views
+
+
+def _within(running: list[tuple[int, float]], busy: int) -> list[tuple[int, float]]:
+    """The running jobs, soonest to end first, as far as they fit in `busy` GPUs."""
+    out: list[tuple[int, float]] = []
+    for gpus, left in running:
+        if gpus > busy:
+            break
+        out.append((gpus, left))
+        busy -= gpus
+    return out
+
+
+def live_queues(factories: list[Factory],
+                cache: dict[int, FactoryQueue | None] | None = None
+                ) -> dict[int, FactoryQueue | None]:
+    """Each factory's live queue (capability QUEUE: one or two requests per factory), read
+    once per `cache` (the worker keeps one per cycle); None where the connector cannot read
+    it or the factory does not answer (placement then sees only Antenna's own jobs there)."""
+    cache = {} if cache is None else cache
+    for factory in factories:
+        if factory.pk in cache:
+            continue
+        connector = connector_for(factory)
+        if Capability.QUEUE not in connector.capabilities:
+            cache[factory.pk] = None
+            continue
+        try:
+            cache[factory.pk] = connector.queue()
+        except FactoryUnavailable as exc:
+            log.warning("placement: %s's queue not read (%s); using Antenna's own jobs",
+                        factory.name, exc.message)
+            cache[factory.pk] = None
+    return cache
 
 
 def recent_usage(days: int = 14) -> dict[str, dict[str, float]]:

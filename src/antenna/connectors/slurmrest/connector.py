@@ -51,16 +51,20 @@ from typing import Any, NoReturn
 from antenna.connectors.base import (
     Capability,
     Connector,
+    FactoryQueue,
     Health,
     JobRejected,
     JobSpec,
     JobStatus,
+    NodeState,
+    QueuedJob,
     SchedulerState,
 )
 from antenna.connectors.slurmrest.protocol import (
     DbJob,
     HttpCall,
     LiveJob,
+    NodeInfo,
     SlurmApi,
     SlurmError,
     SubmitRequest,
@@ -106,6 +110,13 @@ STATES: dict[str, SchedulerState] = {
     "DEADLINE": SchedulerState.TIMEOUT,
 }
 
+# Node states and flags that take no new job: such a node is not capacity.
+NODE_UNAVAILABLE = frozenset({
+    "DOWN", "DRAIN", "DRAINED", "DRAINING", "FAIL", "FAILING", "FUTURE", "UNKNOWN",
+    "NOT_RESPONDING", "MAINTENANCE", "POWERED_DOWN", "POWERING_DOWN", "POWER_DOWN",
+    "REBOOT_REQUESTED", "REBOOT_ISSUED", "INVALID", "INVALID_REG",
+})
+
 # Error numbers (slurm_errno.h) and what they mean to the connector.
 ESLURM_INVALID_JOB_ID = 2017
 ESLURM_ALREADY_DONE = 2021
@@ -132,6 +143,39 @@ def _when(epoch: int) -> dt.datetime | None:
 def exit_code_from_wait_status(raw: int) -> tuple[int, int]:
     """(exit code, signal) of a wait(2) status: `exit 3` is 768 -> (3, 0); SIGTERM 15 -> (0, 15)."""
     return (raw >> 8) & 0xFF, raw & 0x7F
+
+
+def queue_from(jobs: list[LiveJob], nodes: list[NodeInfo], *, now: float) -> FactoryQueue:
+    """The factory's queue from slurmctld's job and node lists (pure): running and pending
+    jobs only, times in seconds from `now`; a pending job's `start_time` is Slurm's expected
+    start (0 until the backfill scheduler has estimated one)."""
+    queued: list[QueuedJob] = []
+    for job in jobs:
+        state = STATES.get(job.state, SchedulerState.UNKNOWN)
+        if state not in (SchedulerState.RUNNING, SchedulerState.PENDING):
+            continue
+        running = state == SchedulerState.RUNNING
+        limit = job.time_limit_minutes * 60.0 if job.time_limit_minutes is not None else None
+        left: float | None = None
+        if running:
+            end = job.end_time if job.end_time > 0 else (
+                job.start_time + limit if limit is not None and job.start_time > 0 else 0)
+            left = max(0.0, end - now) if end > 0 else None
+        expected = (max(0.0, job.start_time - now)
+                    if not running and job.start_time > 0 else None)
+        queued.append(QueuedJob(
+            scheduler_job_id=job.job_id, user=job.user, partition=job.partition,
+            running=running,
+            gpus=(job.gpus if running and job.gpus is not None else job.requested_gpus) or 0,
+            nodes=job.node_count, time_limit_seconds=limit, seconds_left=left,
+            expected_start_seconds=expected))
+    states = tuple(NodeState(
+        name=node.name, partitions=node.partitions, gpus=node.gpus,
+        gpus_used=min(node.gpus_used, node.gpus),
+        available=not ({node.state, *node.flags} & NODE_UNAVAILABLE),
+        state="+".join((node.state, *node.flags)).lower(),
+    ) for node in nodes)
+    return FactoryQueue(jobs=tuple(queued), nodes=states)
 
 
 class SlurmRestConnector(Connector):
@@ -166,7 +210,8 @@ class SlurmRestConnector(Connector):
         self.workdir_is_local = os.path.isdir(self.workdir)
         # Declared here, once: logs only when the job's output files are readable from here.
         self.capabilities = frozenset(
-            {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME}
+            {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME,
+             Capability.QUEUE}
             | ({Capability.LOGS} if self.workdir_is_local else set()))
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -430,11 +475,7 @@ class SlurmRestConnector(Connector):
             if job_id in live:
                 out[job_id] = self._live_status(live[job_id])
             else:  # ended more than MinJobAge ago: accounting has the outcome
-                try:
-                    record = self._db_record(job_id)
-                except FactoryUnavailable as exc:  # slurmdbd down: the live jobs still count
-                    out[job_id] = JobStatus(job_id, SchedulerState.UNKNOWN, reason=exc.message)
-                    continue
+                record = self._db_record(job_id)
                 out[job_id] = (self._db_status(record) if record is not None else
                                JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job"))
         return out
@@ -461,6 +502,21 @@ class SlurmRestConnector(Connector):
         return JobStatus(job.job_id, state, exit_code=exit_code, started_at=started,
                          finished_at=finished, elapsed_seconds=elapsed, gpus=job.gpus,
                          reason=reason)
+
+    # -- the factory's queue -------------------------------------------------------------
+    def _queue(self) -> FactoryQueue:
+        """Two requests: `GET jobs` (every user's) and `GET nodes`."""
+        api = self._slurm()
+        status, body = self._get(api.jobs())
+        errors = api.parse_errors(body)
+        if errors or status >= 300:
+            self._fail("list jobs", errors, status)
+        jobs = api.parse_jobs(body)
+        status, body = self._get(api.nodes())
+        errors = api.parse_errors(body)
+        if errors or status >= 300:
+            self._fail("list nodes", errors, status)
+        return queue_from(jobs, api.parse_nodes(body), now=time.time())
 
     # -- accounting ----------------------------------------------------------------------
     def _db_record(self, job_id: str) -> DbJob | None:

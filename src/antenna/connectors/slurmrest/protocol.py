@@ -73,6 +73,23 @@ class LiveJob:
     standard_output: str
     gpus: int | None
     allocated: bool  # nodes were allocated: False for a job refused or cancelled while pending
+    # For the factory's queue (placement): the time limit (None: unlimited or unset), how
+    # many nodes, and the GPUs asked for in all (`tres_req_str`; `gpus` is what was given).
+    time_limit_minutes: int | None = None
+    node_count: int = 1
+    requested_gpus: int | None = None
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A node as slurmctld sees it (`/slurm/.../nodes`)."""
+
+    name: str
+    state: str  # the base state, upper case: IDLE, MIXED, ALLOCATED, DOWN, ...
+    flags: tuple[str, ...]  # DRAIN, NOT_RESPONDING, MAINTENANCE, ... (upper case)
+    partitions: tuple[str, ...]
+    gpus: int  # configured (`gres`)
+    gpus_used: int  # allocated now (`gres_used`)
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,7 @@ class SlurmApi(Protocol):
     def cancel(self, job_id: str) -> HttpCall: ...
     def db_job(self, job_id: str) -> HttpCall: ...
     def db_jobs_since(self, seconds_ago: int) -> HttpCall: ...
+    def nodes(self) -> HttpCall: ...
 
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]: ...
     def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]: ...
@@ -121,3 +139,4 @@ class SlurmApi(Protocol):
     def parse_submit(self, body: dict[str, Any]) -> SubmitResult: ...
     def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]: ...
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]: ...
+    def parse_nodes(self, body: dict[str, Any]) -> list[NodeInfo]: ...

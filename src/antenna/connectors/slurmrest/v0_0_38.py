@@ -20,6 +20,7 @@ from antenna.connectors.slurmrest.protocol import (
     DbJob,
     HttpCall,
     LiveJob,
+    NodeInfo,
     SlurmError,
     SubmitRequest,
     SubmitResult,
@@ -27,6 +28,8 @@ from antenna.connectors.slurmrest.protocol import (
 
 _ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
 _REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
+_NODE_GRES = re.compile(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)")  # gpu:gh200:4(IDX:0-3) -> 4
+INFINITE = 0xFFFFFFFE  # NO_VAL/INFINITE of a 32-bit field (slurm.h)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -51,6 +54,16 @@ def _gpus_live(job: dict[str, Any]) -> int | None:
         if match:
             return int(match.group(1))
     return None
+
+
+def _gpus_requested(job: dict[str, Any]) -> int | None:
+    """The GPUs the job asks for in all (`tres_req_str` `gres/gpu=N`)."""
+    match = _ALLOC_GPUS.search(str(job.get("tres_req_str") or ""))
+    return int(match.group(1)) if match else _gpus_live(job)
+
+
+def _node_gpus(gres: Any) -> int:
+    return sum(int(n) for n in _NODE_GRES.findall(str(gres or "")))
 
 
 def _gpus_db(job: dict[str, Any]) -> int | None:
@@ -100,6 +113,9 @@ class V0038:
 
     def cancel(self, job_id: str) -> HttpCall:
         return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def nodes(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/nodes")
 
     def db_job(self, job_id: str) -> HttpCall:
         return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
@@ -163,8 +179,23 @@ class V0038:
                 standard_output=str(job.get("standard_output") or ""),
                 gpus=_gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
+                time_limit_minutes=(None if _int(job.get("time_limit"), INFINITE) >= INFINITE
+                                    else _int(job.get("time_limit"))),
+                node_count=max(1, _int(job.get("node_count"), 1)),
+                requested_gpus=_gpus_requested(job),
             ))
         return out
+
+    def parse_nodes(self, body: dict[str, Any]) -> list[NodeInfo]:
+        """22.05: `state` is the base state in lower case, `state_flags` the rest."""
+        return [NodeInfo(
+            name=str(node.get("name") or ""),
+            state=str(node.get("state") or "").upper(),
+            flags=tuple(str(f).upper() for f in node.get("state_flags") or []),
+            partitions=tuple(str(p) for p in node.get("partitions") or []),
+            gpus=_node_gpus(node.get("gres")),
+            gpus_used=_node_gpus(node.get("gres_used")),
+        ) for node in body.get("nodes") or []]
 
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]:
         out: list[DbJob] = []

@@ -25,6 +25,7 @@ from antenna.connectors.slurmrest.protocol import (
     DbJob,
     HttpCall,
     LiveJob,
+    NodeInfo,
     SlurmError,
     SubmitRequest,
     SubmitResult,
@@ -32,6 +33,7 @@ from antenna.connectors.slurmrest.protocol import (
 
 _ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
 _REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
+_NODE_GRES = re.compile(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)")  # gpu:h100:4(IDX:0-3) -> 4
 
 
 def _number(value: Any, default: int = 0) -> int:
@@ -79,6 +81,23 @@ def _gpus_live(job: dict[str, Any]) -> int | None:
         if match:
             return int(match.group(1))
     return None
+
+
+def _gpus_requested(job: dict[str, Any]) -> int | None:
+    """The GPUs the job asks for in all (`tres_req_str` `gres/gpu=N`)."""
+    match = _ALLOC_GPUS.search(str(job.get("tres_req_str") or ""))
+    return int(match.group(1)) if match else _gpus_live(job)
+
+
+def _node_gpus(gres: Any) -> int:
+    return sum(int(n) for n in _NODE_GRES.findall(str(gres or "")))
+
+
+def _time_limit(value: Any) -> int | None:
+    """Minutes, or None when unset or infinite."""
+    if isinstance(value, dict) and (value.get("set") is False or value.get("infinite")):
+        return None
+    return _number(value) if value is not None else None
 
 
 def _gpus_db(job: dict[str, Any]) -> int | None:
@@ -134,6 +153,9 @@ class V0040:
 
     def cancel(self, job_id: str) -> HttpCall:
         return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
+
+    def nodes(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurm}/nodes")
 
     def db_job(self, job_id: str) -> HttpCall:
         return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
@@ -201,6 +223,25 @@ class V0040:
                 standard_output=str(job.get("standard_output") or ""),
                 gpus=_gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
+                time_limit_minutes=_time_limit(job.get("time_limit")),
+                node_count=max(1, _number(job.get("node_count"), 1)),
+                requested_gpus=_gpus_requested(job),
+            ))
+        return out
+
+    def parse_nodes(self, body: dict[str, Any]) -> list[NodeInfo]:
+        """`state` is a list: the base state first, then the flags (["IDLE", "DRAIN"])."""
+        out: list[NodeInfo] = []
+        for node in body.get("nodes") or []:
+            raw = node.get("state")
+            states = [str(s).upper() for s in (raw if isinstance(raw, list) else [raw or ""])]
+            out.append(NodeInfo(
+                name=str(node.get("name") or ""),
+                state=states[0] if states else "",
+                flags=tuple(states[1:]),
+                partitions=tuple(str(p) for p in node.get("partitions") or []),
+                gpus=_node_gpus(node.get("gres")),
+                gpus_used=_node_gpus(node.get("gres_used")),
             ))
         return out
 
