@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Q
 from django.utils import timezone
 
 from antenna.connectors.base import (
@@ -38,6 +39,7 @@ from antenna.jobs.services import (
     job_record_status,
     job_retry_later,
     job_settle,
+    job_settle_correct,
     jobs_lease,
 )
 from antenna.jobs.states import FINAL_STATES, JobState
@@ -235,12 +237,17 @@ def poll_factories() -> CycleReport:
 def settle_finished() -> CycleReport:
     """Charge finished jobs from the scheduler's accounting (elapsed time, GPUs): one
     accounting request per factory per cycle for all its finished jobs, so settling never
-    holds up polling however many jobs end at once."""
+    holds up polling however many jobs end at once.
+
+    When the accounting does not answer (slurmdbd down), finished jobs are settled
+    provisionally from the start and end the scheduler's live record gave (so no reservation
+    stays locked), and corrected once to the accounting record when it answers again."""
     report = CycleReport()
     now = timezone.now()
     by_factory: dict[int, list[Job]] = {}
-    for job in Job.objects.filter(state__in=FINAL_STATES, settled_at__isnull=True,
-                                  factory__isnull=False).select_related("factory"):
+    for job in Job.objects.filter(
+            Q(settled_at__isnull=True) | Q(charge_provisional=True),
+            state__in=FINAL_STATES, factory__isnull=False).select_related("factory"):
         by_factory.setdefault(job.factory_id or 0, []).append(job)
     for jobs in by_factory.values():
         factory = jobs[0].factory
@@ -253,8 +260,16 @@ def settle_finished() -> CycleReport:
                 records = {r.scheduler_job_id: r for r in connector.accounting_since(since)}
             except FactoryUnavailable as exc:
                 report.errors.append(exc.message)
+                report.settled += _settle_provisionally(jobs, factory, exc.message)
                 continue
         for job in jobs:
+            if job.charge_provisional:
+                record = records.get(job.scheduler_job_id)
+                if record is not None and record.elapsed_seconds is not None:
+                    job_settle_correct(job=job, elapsed_seconds=record.elapsed_seconds,
+                                       gpus=record.gpus,
+                                       note=f"from {factory.name} accounting")
+                continue
             record = records.get(job.scheduler_job_id)
             finished = job.finished_at or now
             late = (now - finished).total_seconds() >= ACCOUNTING_GRACE_SECONDS
@@ -277,6 +292,23 @@ def settle_finished() -> CycleReport:
                        note="accounting record missing: charged from observed start and end")
             report.settled += 1
     return report
+
+
+def _settle_provisionally(jobs: list[Job], factory: Factory, error: str) -> int:
+    """The accounting of `factory` does not answer: charge its finished jobs from the start
+    and end its scheduler reported (slurmctld's job record), marked provisional."""
+    settled = 0
+    for job in jobs:
+        if job.settled_at is not None or job.finished_at is None:
+            continue
+        started = job.started_at or job.finished_at
+        job_settle(job=job, elapsed_seconds=max(0, int((job.finished_at - started)
+                                                       .total_seconds())),
+                   provisional=True,
+                   note=f"provisional: {factory.name} accounting unavailable; from the "
+                        f"scheduler's job record ({error})"[:255])
+        settled += 1
+    return settled
 
 
 def check_offline_factories() -> None:

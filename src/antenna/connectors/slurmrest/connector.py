@@ -475,7 +475,11 @@ class SlurmRestConnector(Connector):
             if job_id in live:
                 out[job_id] = self._live_status(live[job_id])
             else:  # ended more than MinJobAge ago: accounting has the outcome
-                record = self._db_record(job_id)
+                try:
+                    record = self._db_record(job_id)
+                except FactoryUnavailable as exc:  # slurmdbd down: the live jobs still count
+                    out[job_id] = JobStatus(job_id, SchedulerState.UNKNOWN, reason=exc.message)
+                    continue
                 out[job_id] = (self._db_status(record) if record is not None else
                                JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job"))
         return out
