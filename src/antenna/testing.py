@@ -17,6 +17,8 @@ from antenna.accounts.services import token_create, user_create
 from antenna.allocations.models import Allocation
 from antenna.calls.models import Call
 from antenna.calls.services import call_create
+from antenna.expertise.models import ExpertiseRequest, ExpertProfile
+from antenna.expertise.services import expertise_request_create
 from antenna.factories.models import Factory, FactoryKind, Partition, SiteAccount
 from antenna.factories.services import site_account_link
 from antenna.jobs.models import Job
@@ -224,6 +226,8 @@ class World:
     invitation: Invitation
     site_account: SiteAccount
     users: dict[str, User] = field(default_factory=dict)
+    expert: User | None = None
+    expertise_request: ExpertiseRequest | None = None
 
     def ids(self) -> dict[str, Any]:
         """Path parameters by name (ids, and `member_username`), for endpoint templates."""
@@ -235,6 +239,7 @@ class World:
             "invitation": self.invitation.pk, "member_username": self.member.username,
             **{f"call_{mode}": call.pk for mode, call in self.calls.items()},
             "factory": self.factory.pk, "site_account": self.site_account.pk,
+            "expertise_request": self.expertise_request.pk if self.expertise_request else 0,
         }
 
     def user(self, role: str) -> User:
@@ -275,4 +280,20 @@ def make_world() -> World:
     world.users = {"operator": operator, "observer": observer, "owner": owner,
                    "member": member, "outsider": outsider, "reviewer": reviewer,
                    "reviewer2": reviewer2, "newcomer": newcomer}
+    world.expert = make_expert(skills=["porting"])
+    world.users["expert"] = world.expert
+    world.expertise_request = expertise_request_create(
+        organization=org, topic="porting", title="CUDA kernels on LUMI",
+        description="How do we port our CUDA kernels to ROCm?", language="en", by=member)
     return world
+
+
+def make_expert(username: str | None = None, *, skills: list[str] | None = None,
+                languages: list[str] | None = None, regions: list[str] | None = None,
+                capacity: int = 5) -> User:
+    """A user with the `expert` role and their profile (skills are expertise topics)."""
+    expert = make_user(username or f"expert{next(_seq)}", role="expert")
+    ExpertProfile.objects.create(user=expert, skills=skills or [],
+                                 languages=languages or ["en"], regions=regions or [],
+                                 capacity=capacity)
+    return expert

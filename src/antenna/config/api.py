@@ -8,6 +8,8 @@ from antenna.accounts.auth import API_AUTH
 from antenna.allocations.api import router as allocations_router
 from antenna.calls.api import router as calls_router
 from antenna.core.api import install_error_handlers
+from antenna.expertise.api import experts_router
+from antenna.expertise.api import router as expertise_router
 from antenna.factories.api import router as factories_router
 from antenna.factories.api import site_accounts_router
 from antenna.jobs.api import router as jobs_router
@@ -36,4 +38,6 @@ api.add_router("/calls", calls_router)
 api.add_router("/proposals", proposals_router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/expertise-requests", expertise_router)
+api.add_router("/experts", experts_router)
 api.add_router("/reports", reports_router)

@@ -8,6 +8,8 @@ ANTENNA_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
 ANTENNA_BWRAP          the bubblewrap binary that sandboxes local jobs (default /usr/bin/bwrap)
 ANTENNA_UNISOLATED_LOCAL_JOBS  "1": run local jobs unsandboxed when bwrap is missing (demo
                        only; default: ANTENNA_DEBUG)
+ANTENNA_EMAIL_URL      smtp://host:port or smtp+tls://user:pass@host:587; default: the console
+ANTENNA_EMAIL_FROM     the sender of notification e-mails
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +88,8 @@ INSTALLED_APPS = [
     "antenna.proposals",
     "antenna.connectors",
     "antenna.jobs",
+    "antenna.notifications",
+    "antenna.expertise",
     "antenna.reports",
     "antenna.portal",
 ]
@@ -234,6 +238,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ANTENNA_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # All attachments of one organisation: at most this many bytes (ANTENNA_ORG_UPLOAD_QUOTA_BYTES).
 ANTENNA_ORG_UPLOAD_QUOTA_BYTES = int(os.environ.get("ANTENNA_ORG_UPLOAD_QUOTA_BYTES",
                                                     200 * 1000 * 1000))
+
+# E-mail (notifications): ANTENNA_EMAIL_URL, e.g. smtp://127.0.0.1:2525 or
+# smtp+tls://user:pass@host:587 (smtps:// for TLS from the start); unset: the console (demo).
+# The sender: ANTENNA_EMAIL_FROM.
+_email_url = urlsplit(os.environ.get("ANTENNA_EMAIL_URL", ""))
+if _email_url.scheme in ("smtp", "smtp+tls", "smtps"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email_url.hostname or "127.0.0.1"
+    EMAIL_PORT = _email_url.port or {"smtp": 25, "smtp+tls": 587, "smtps": 465}[_email_url.scheme]
+    EMAIL_HOST_USER = unquote(_email_url.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email_url.password or "")
+    EMAIL_USE_TLS = _email_url.scheme == "smtp+tls"
+    EMAIL_USE_SSL = _email_url.scheme == "smtps"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("ANTENNA_EMAIL_FROM", "Antenna <antenna@localhost>")
 
 # Production serves HTTPS only (behind a TLS-terminating proxy). `antenna demo` and the tests
 # run on plain HTTP on loopback and set ANTENNA_HTTPS=0.

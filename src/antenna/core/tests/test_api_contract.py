@@ -16,6 +16,7 @@ import pytest
 
 from antenna.allocations.services import allocation_suspend
 from antenna.config.api import api as ninja_api
+from antenna.expertise.services import expertise_request_resolve
 from antenna.testing import ApiClient, World, assert_error, enterprise_number, error_shape
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/jobs/{job}/cancel", ok=("owner", 200), wrong_roles=("observer",),
              scoped=("job",)),
     Endpoint("get", "/jobs/{job}/log", ok=("owner", 200), scoped=("job",), text=True),
+    # expertise desk: members of the organisation, the assigned expert, operators
+    Endpoint("get", "/expertise-requests", ok=("owner", 200)),
+    Endpoint("post", "/expertise-requests", ok=("member", 201), wrong_roles=("observer",),
+             scoped=("org",),
+             body=lambda w, ids: {"organization": ids["org"], "topic": "scaling",
+                                  "title": "Multi-node", "description": "How to scale?"}),
+    Endpoint("get", "/expertise-requests/{expertise_request}", ok=("expert", 200),
+             scoped=("expertise_request",)),
+    Endpoint("post", "/expertise-requests/{expertise_request}/messages", ok=("member", 201),
+             wrong_roles=("observer",), scoped=("expertise_request",),
+             body=_body({"body": "Any news?"})),
+    Endpoint("post", "/expertise-requests/{expertise_request}/assign", ok=("operator", 200),
+             wrong_roles=("owner", "member", "observer", "expert"),
+             scoped=("expertise_request",),
+             body=lambda w, ids: {"username": w.expert.username}),
+    Endpoint("post", "/expertise-requests/{expertise_request}/resolve", ok=("expert", 200),
+             wrong_roles=("owner", "member", "observer"), scoped=("expertise_request",)),
+    Endpoint("post", "/expertise-requests/{expertise_request}/rating", ok=("member", 200),
+             wrong_roles=("observer", "expert"), scoped=("expertise_request",),
+             body=_body({"satisfaction": 5}),
+             prepare=lambda w: expertise_request_resolve(request=w.expertise_request,
+                                                         by=w.expert)),
+    Endpoint("get", "/experts", ok=("operator", 200),
+             wrong_roles=("owner", "observer", "expert")),
     # reports: operators and observers, read-only; applicants and reviewers are refused
     Endpoint("get", "/reports/kpis", ok=("observer", 200),
              wrong_roles=("owner", "member", "reviewer")),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExpertiseConfig(AppConfig):
+    name = "antenna.expertise"
+    label = "expertise"
+    verbose_name = _("Expertise desk")
