@@ -186,6 +186,12 @@ class Connector(ABC):
         """Every user's running and pending jobs and the node states (capability QUEUE)."""
         return self._timed("queue", self._queue)
 
+    def output_location(self, scheduler_job_id: str) -> str:
+        """Where the job's output file is on the factory ("" if unknown): shown when Antenna
+        cannot read it (no capability LOGS: no shared file system)."""
+        return self._timed("output_location", lambda: self._output_location(scheduler_job_id),
+                           job=scheduler_job_id)
+
     def read_log(self, scheduler_job_id: str, max_bytes: int = 65536) -> str:
         return self._timed("read_log", lambda: self._read_log(scheduler_job_id, max_bytes),
                            job=scheduler_job_id)
@@ -246,6 +252,9 @@ class Connector(ABC):
 
     @abstractmethod
     def _health(self) -> Health: ...
+
+    def _output_location(self, scheduler_job_id: str) -> str:
+        return ""
 
     def _queue(self) -> FactoryQueue:
         raise NotImplementedError(f"{self.kind} does not read the factory's queue (QUEUE)")

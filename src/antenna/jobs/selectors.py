@@ -177,6 +177,21 @@ def recent_usage(days: int = 14) -> dict[str, dict[str, float]]:
     return usage
 
 
+def job_log_location(job: Job) -> str | None:
+    """None when Antenna can read the job's output (or the job is at no factory yet); else
+    where the output is at the factory: its path there, or "" when the factory does not say.
+    A factory whose file system is not shared with Antenna has no capability LOGS."""
+    if job.factory is None or not job.scheduler_job_id:
+        return None
+    connector = connector_for(job.factory)
+    if Capability.LOGS in connector.capabilities:
+        return None
+    try:
+        return connector.output_location(job.scheduler_job_id)
+    except FactoryUnavailable:
+        return ""
+
+
 def job_log_tail(job: Job, *, max_bytes: int = 65536) -> tuple[str, bool]:
     """The last `max_bytes` of the job's output ("" until a factory holds it), and whether
     the factory answered; when it did not, the text says so instead."""

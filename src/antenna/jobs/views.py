@@ -28,7 +28,7 @@ from antenna.jobs.recipes import (
     flavour_of,
     render_script,
 )
-from antenna.jobs.selectors import job_list, job_log_tail
+from antenna.jobs.selectors import job_list, job_log_location, job_log_tail
 from antenna.jobs.services import candidate_factories, job_cancel, job_cost_seconds, job_submit
 from antenna.jobs.states import JOB_MACHINE
 
@@ -96,9 +96,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_log(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the tail of the job's output, polled while the job runs."""
     job = visible_or_404(job_for_user, current_user(request), pk)
-    text, _reachable = job_log_tail(job, max_bytes=16384)
+    location = job_log_location(job)
+    text = "" if location is not None else job_log_tail(job, max_bytes=16384)[0]
     return render(request, "jobs/_log.html",
-                  {"job": job, "text": text, "finished": JOB_MACHINE.is_terminal(job.state)})
+                  {"job": job, "text": text, "location": location,
+                   "finished": JOB_MACHINE.is_terminal(job.state)})
 
 
 @login_required

@@ -607,6 +607,11 @@ class SlurmRestConnector(Connector):
             return None  # a pattern Antenna did not write (%N, %A, ...)
         return Path(expanded)
 
+    def _output_location(self, scheduler_job_id: str) -> str:
+        """The output file's path on the cluster, from Slurm's job record (one request)."""
+        path = self._output_path(scheduler_job_id)
+        return str(path) if path is not None else ""
+
     def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
         if not self.workdir_is_local:
             return ""
