@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Schema
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
 
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import InputSchema, explained_pattern
+
+# A username at a factory (factories.models.SITE_USERNAME_PATTERN), the blanks around it
+# trimmed by site_account_link.
+SITE_USERNAME_IN = explained_pattern(
+    r"^[\s\x1c-\x1f]*[A-Za-z_][A-Za-z0-9_.-]{0,63}[\s\x1c-\x1f]*$",
+    _("give your username at the factory: letters, digits, '_', '.', '-', starting with a "
+      "letter or '_', at most 64."))
 
 
 class PartitionOut(Schema):
@@ -46,7 +54,7 @@ class FactoryFilters(InputSchema):
 
 class SiteAccountIn(InputSchema):
     factory: int
-    username: str
+    username: str = Field(pattern=SITE_USERNAME_IN)
 
 
 class SiteAccountOut(Schema):

@@ -82,7 +82,7 @@ def test_people_see_only_their_own_site_accounts(jupiter):
 def test_a_bad_username_or_factory_says_what_to_fix(jupiter):
     client = ApiClient(testing.make_user())
     assert_error(client.post("/site-accounts", {"factory": jupiter.pk, "username": "a b;rm"}),
-                 400, "username", "letters, digits")
+                 422, "username: give your username at the factory", "letters, digits")
     response = client.post("/site-accounts", {"factory": 987654, "username": "amartin"})
     assert response.status_code in (400, 404)
     assert "factory" in response.json()["detail"]
