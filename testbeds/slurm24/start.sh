@@ -22,6 +22,9 @@ done
 STATE_DIR="${1:-${ANTENNA_SLURM24_STATE_DIR:-/tmp/antenna-slurm24}}"
 CHROOT="${ANTENNA_SLURM24_CHROOT:-/var/cache/antenna-slurm24/root}"
 JOB_USER="${ANTENNA_SLURM_JOB_USER:-antenna}"
+# A person's own account at the factory (identity mode per_user, docs/identity.md): jobs are
+# submitted with root's token and X-SLURM-USER-NAME set to it.
+SITE_USER="${ANTENNA_SLURM_SITE_USER:-antsite}"
 REST_USER=slurmrest
 TIMEOUT="${ANTENNA_SLURM_START_TIMEOUT:-60}"
 TOKEN_LIFESPAN=$((10 * 365 * 24 * 3600))
@@ -64,7 +67,8 @@ ensure_user() {
 }
 ensure_user "$REST_USER" /nonexistent
 [ "$JOB_USER" = root ] || ensure_user "$JOB_USER" "/home/$JOB_USER"
-for u in "$REST_USER" "$JOB_USER"; do
+ensure_user "$SITE_USER" "/home/$SITE_USER"
+for u in "$REST_USER" "$JOB_USER" "$SITE_USER"; do
   [ "$u" = root ] && continue
   g="$(id -gn "$u")"
   sed -i "/^$u:/d" "$CHROOT/etc/passwd" "$CHROOT/etc/shadow"
@@ -272,7 +276,7 @@ in_root sacctmgr -n -P show cluster format=cluster | grep -qx "$NAME" \
 in_root sacctmgr -n -P show account antenna format=account | grep -qx antenna \
   || in_root sacctmgr -i add account antenna cluster="$NAME" description=antenna \
        organization=antenna >/dev/null || fail "sacctmgr add account"
-for u in "$JOB_USER" root; do
+for u in "$JOB_USER" "$SITE_USER" root; do
   acct=antenna; [ "$u" = root ] && acct=root
   in_root sacctmgr -n -P show assoc where cluster="$NAME" user="$u" format=user | grep -qx "$u" \
     || in_root sacctmgr -i add user "$u" account="$acct" cluster="$NAME" >/dev/null \
@@ -328,6 +332,7 @@ wait_for "slurmrestd (slurmdb)" "$PID_slurmrestd" -- rest_ok /slurmdb/v0.0.42/as
   echo "export ANTENNA_SLURM_${U}_USER='$JOB_USER'"
   echo "export ANTENNA_SLURM_${U}_TOKEN_FILE='$STATE_DIR/token.$JOB_USER'"
   echo "export ANTENNA_SLURM_${U}_ROOT_TOKEN_FILE='$STATE_DIR/token.root'"
+  echo "export ANTENNA_SLURM_${U}_SITE_USER='$SITE_USER'"
   echo "export ANTENNA_SLURM_${U}_NODE='$NODE'"
   echo "export ANTENNA_SLURM_${U}_GPU_TYPE='$GTYPE'"
   echo "export ANTENNA_SLURM_${U}_GPUS_PER_NODE='$NGPU'"

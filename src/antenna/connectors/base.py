@@ -62,6 +62,13 @@ class JobSpec:
     partition: str
     container_image: str = ""
     environment: dict[str, str] = field(default_factory=dict)
+    # Who the job is for, written into the scheduler's comment so the site can trace it.
+    owner: str = ""
+    organization: str = ""
+    allocation: str = ""
+    # The person's own username at the factory (identity mode per_user); "" runs the job as
+    # the connector's service account.
+    run_as: str = ""
 
     @property
     def scheduler_name(self) -> str:

@@ -32,6 +32,8 @@ def connector_for(factory: ConnectorTarget, **overrides: Any) -> Connector:
     """A connector instance for `factory`, built from its stored (secret-free) settings."""
     cls = connector_class(factory.connector)
     settings = dict(factory.connector_settings or {})
+    # Whose account jobs run under (`Factory.identity_mode`): community or per_user.
+    settings["identity_mode"] = str(getattr(factory, "identity_mode", "") or "community")
     settings.update(overrides)
     return cls(factory.name, settings)
 

@@ -25,6 +25,13 @@ class FactoryStatus(models.TextChoices):
     OFFLINE = "offline", _("Offline")
 
 
+class IdentityMode(models.TextChoices):
+    """Whose account a factory's jobs run under."""
+
+    COMMUNITY = "community", _("Community account (Antenna's service account)")
+    PER_USER = "per_user", _("Each person's own account at the factory")
+
+
 class Factory(models.Model):
     """A compute site: a linked EuroHPC AI Factory or the antenna's local sandbox.
 
@@ -62,6 +69,12 @@ class Factory(models.Model):
         _("connector settings"), default=dict, blank=True,
         help_text=_("URL, service account, partition... Secrets are never stored here: give "
                     "token_file or token_env instead."),
+    )
+    identity_mode = models.CharField(
+        _("identity mode"), max_length=16, choices=IdentityMode.choices,
+        default=IdentityMode.COMMUNITY,
+        help_text=_("community: jobs run as the service account, their comment names the "
+                    "person; per_user: as each person's verified username there."),
     )
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

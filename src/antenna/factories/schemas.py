@@ -38,6 +38,7 @@ class FactoryOut(Schema):
     accounting_unit: str
     units_per_gpu_hour: Decimal
     gpu_hour_factor: Decimal
+    identity_mode: str
     partitions: list[PartitionOut]
 
     @staticmethod

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from antenna.accounts.models import User
 from antenna.core.audit import audit_record
 from antenna.core.errors import Conflict, PermissionDenied, ValidationFailed
-from antenna.factories.models import SITE_USERNAME_PATTERN, Factory, FactoryStatus, SiteAccount
+from antenna.factories.models import (
+    SITE_USERNAME_PATTERN,
+    Factory,
+    FactoryStatus,
+    IdentityMode,
+    SiteAccount,
+)
 from antenna.factories.states import SITE_ACCOUNT_MACHINE, SiteAccountState
 
 logger = logging.getLogger(__name__)
@@ -95,9 +101,11 @@ def factory_register(
     gpu_hour_factor: str | None = None,
     units_per_gpu_hour: str | None = None,
     accounting_unit: str | None = None,
+    identity_mode: str | None = None,
     by: User | None = None,
 ) -> Factory:
-    """Create or update a factory, its connector settings and (optionally) one partition."""
+    """Create or update a factory, its connector settings and (optionally) one partition.
+    `identity_mode` (community or per_user) is left as it is when not given."""
     from decimal import Decimal, InvalidOperation
 
     from django.core.exceptions import ValidationError
@@ -124,6 +132,11 @@ def factory_register(
             values[field_name] = number
     if accounting_unit:
         values["accounting_unit"] = accounting_unit
+    if identity_mode is not None:
+        if identity_mode not in IdentityMode.values:
+            raise ValidationFailed(_("identity must be community or per_user; got '%(m)s'.")
+                                   % {"m": identity_mode})
+        values["identity_mode"] = identity_mode
     with transaction.atomic():
         factory, created = Factory.objects.get_or_create(
             name=name, defaults={"display_name": display_name or name, "country": country,
@@ -144,7 +157,8 @@ def factory_register(
                 factory=factory, name=str(partition.pop("name")), defaults=partition
             )
         audit_record(action="factory.register", target=factory, by=by, before=before,
-                     after={"connector": connector, "settings": factory.connector_settings})
+                     after={"connector": connector, "settings": factory.connector_settings,
+                            "identity_mode": factory.identity_mode})
     return factory
 
 

@@ -25,6 +25,7 @@ from antenna.connectors.base import (
 )
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
+from antenna.factories.identity import missing_site_account_message, run_as, runnable_by
 from antenna.factories.models import Factory, FactoryStatus
 from antenna.factories.services import factory_record_failure, factory_record_success
 from antenna.jobs.models import Job
@@ -69,10 +70,17 @@ class CycleReport:
 
 
 def _spec(job: Job, partition: str) -> JobSpec:
+    """The job for its factory (`job.factory`, chosen): who it is for goes into the comment;
+    on a per_user factory it runs as the person's verified username there."""
+    allocation = job.allocation
     return JobSpec(antenna_job_id=job.pk, name=job.name, script=job.script, gpus=job.gpus,
                    cpus=job.cpus, memory_mb=job.memory_gb * 1024,
                    walltime_minutes=job.walltime_minutes, partition=partition,
-                   container_image=job.container_image)
+                   container_image=job.container_image,
+                   owner=job.submitted_by.username,
+                   organization=allocation.organization.legal_name,
+                   allocation=str(allocation.pk),
+                   run_as=run_as(job.submitted_by, job.factory) if job.factory else "")
 
 
 def _usable(factory: Factory, now: dt.datetime) -> bool:
@@ -116,6 +124,12 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
         candidates = [f for f in candidates if f.pk == job.requested_factory_id]
     candidates = list(Factory.objects.filter(pk__in=[c.pk for c in candidates])
                   .prefetch_related("partitions"))
+    runnable = runnable_by(job.submitted_by, candidates)
+    if candidates and not runnable:
+        job_record_rejected(job=job, reason=missing_site_account_message(candidates))
+        report.rejected += 1
+        return
+    candidates = runnable
     usable = [f for f in candidates if _usable(f, now)]
     request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
                          organization=str(job.allocation.organization_id))

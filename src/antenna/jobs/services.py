@@ -24,6 +24,7 @@ from antenna.allocations.services import (
 )
 from antenna.core.audit import audit_record
 from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.factories.identity import missing_site_account_message, runnable_by
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
 from antenna.jobs.billing import charge_seconds, reservation_seconds
@@ -72,8 +73,10 @@ def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus:
 
 
 def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int,
-                     factory: Factory | None = None) -> tuple[int, list[Factory]]:
-    """The reservation a job would take, and the factories that could run it.
+                     factory: Factory | None = None,
+                     user: User | None = None) -> tuple[int, list[Factory]]:
+    """The reservation a job would take, and the factories that could run it (for `user`:
+    only those where they can run, see factories/identity.py).
 
     On a pooled allocation the job may land on any of them, so the reservation is the
     largest of their costs; the worker releases the difference once it is placed.
@@ -87,6 +90,11 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
                    "all": ", ".join(f.display_name for f in candidates) or "-"}
             )
         candidates = [factory]
+    if user is not None:
+        runnable = runnable_by(user, candidates)
+        if candidates and not runnable:
+            raise Conflict(missing_site_account_message(candidates))
+        candidates = runnable
     fitting = _fitting(candidates, gpus=gpus, walltime_minutes=walltime_minutes)
     if not fitting:
         limits = "; ".join(
@@ -127,7 +135,7 @@ def job_submit(
     _validate(name=name, script=script, gpus=gpus, walltime_minutes=walltime_minutes,
               cpus=cpus, memory_gb=memory_gb)
     cost, _fit = job_cost_seconds(allocation=allocation, gpus=gpus,
-                                  walltime_minutes=walltime_minutes, factory=factory)
+                                  walltime_minutes=walltime_minutes, factory=factory, user=by)
     with transaction.atomic():
         job = Job.objects.create(
             allocation=allocation, submitted_by=by, name=name.strip(), script=script,

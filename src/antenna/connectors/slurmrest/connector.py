@@ -13,6 +13,9 @@ Settings (`Factory.connector_settings`, never a secret):
     workdir        where job directories go: `<workdir>/antenna-<id>/` (default /tmp)
     partition      the partition used when the job's placement names none
     timeout        seconds per HTTP request (default 30)
+    identity_mode  community (jobs run as `user`) or per_user (set from the factory's identity
+                   mode: each job is submitted with X-SLURM-USER-NAME = the person's verified
+                   username there, so `user`'s token must be SlurmUser's or root's)
     instance       optional tag written into every job's comment; set it when several Antenna
                    installations (or test runs) share one cluster account, so that finding a
                    job by name never picks another installation's `antenna-<id>`
@@ -178,6 +181,12 @@ def queue_from(jobs: list[LiveJob], nodes: list[NodeInfo], *, now: float) -> Fac
     return FactoryQueue(jobs=tuple(queued), nodes=states)
 
 
+def _label(text: str, limit: int) -> str:
+    """Free text made safe for a one-line label: no control characters, runs of blanks as one
+    space, at most `limit` characters."""
+    return re.sub(r"[\x00-\x1f\x7f\s]+", " ", text).strip()[:limit]
+
+
 class SlurmRestConnector(Connector):
     """Submits, polls, cancels and accounts jobs through slurmrestd (see the module docstring)."""
 
@@ -193,6 +202,7 @@ class SlurmRestConnector(Connector):
         # Only letters, digits, `_`, `.` and `-`: the tag is parsed back by COMMENT_TAG.
         self.instance = re.sub(r"[^A-Za-z0-9_.-]", "_", str(settings.get("instance") or ""))
         self.request_cpus_memory = bool(settings.get("request_cpus_memory", False))
+        self.per_user = settings.get("identity_mode") == "per_user"
         self.find_lookback_seconds = int(float(settings.get("find_lookback_hours", 6)) * 3600)
         self.config_error = ""
         self.api: SlurmApi | None = None
@@ -260,12 +270,13 @@ class SlurmRestConnector(Connector):
             raise self._unavailable(f"no token in {where}: write the JWT there")
         return token
 
-    def _send(self, call: HttpCall) -> tuple[int, dict[str, Any]]:
-        """One HTTP exchange; transport errors propagate (OSError / HTTPException)."""
+    def _send(self, call: HttpCall, run_as: str = "") -> tuple[int, dict[str, Any]]:
+        """One HTTP exchange, as `run_as` when given (per_user) else as the service account;
+        transport errors propagate (OSError / HTTPException)."""
         data = json.dumps(call.body).encode() if call.body is not None else None
         request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
                                          method=call.method)
-        request.add_header("X-SLURM-USER-NAME", self.user)
+        request.add_header("X-SLURM-USER-NAME", run_as or self.user)
         request.add_header("X-SLURM-USER-TOKEN", self._token())
         request.add_header("Accept", "application/json")
         if data is not None:
@@ -345,15 +356,27 @@ class SlurmRestConnector(Connector):
     # no name (`antenna-instance=...`, `antenna:job=...`, newlines) can claim or disown a job.
     # The prefix differs from the former `antenna-job=<id> antenna-instance=<tag> <name>`,
     # whose tags a name could forge; jobs tagged that way are no longer recognised by `find`.
+    # After the name, the label names who the job is for (user, organisation, allocation), so
+    # the site can trace it; it is a label like the name, never parsed.
     def _comment(self, spec: JobSpec) -> str:
         tag = f"antenna:job={spec.antenna_job_id}"
         if self.instance:
             tag += f",instance={self.instance}"
-        label = re.sub(r"[\x00-\x1f\x7f\s]+", " ", spec.name).strip()[:80]
+        parts = [_label(spec.name, 80)]
+        for key, value, limit in (("user", spec.owner, 64), ("org", spec.organization, 80),
+                                  ("allocation", spec.allocation, 40)):
+            if _label(value, limit):
+                parts.append(f"{key}={_label(value, limit)}")
+        label = " ; ".join(p for p in parts if p)
         return tag + (f" | {label}" if label else "")
 
+    def _job_user(self, spec: JobSpec) -> str:
+        """Who a job runs as: the person's site username (per_user) or the service account."""
+        return spec.run_as or self.user
+
     def _is_ours(self, spec: JobSpec, name: str, comment: str, user: str) -> bool:
-        if name != spec.scheduler_name or (self.user and user and user != self.user):
+        expected = self._job_user(spec)
+        if name != spec.scheduler_name or (expected and user and user != expected):
             return False
         match = COMMENT_TAG.match(comment)
         if match is None or match["job"] != str(spec.antenna_job_id):
@@ -369,7 +392,7 @@ class SlurmRestConnector(Connector):
         path = Path(self.workdir) / spec.scheduler_name
         path.mkdir(parents=True, exist_ok=True)
         try:
-            account = pwd.getpwnam(self.user)
+            account = pwd.getpwnam(self._job_user(spec))
         except KeyError:
             account = None
         if account is not None and os.geteuid() == 0:
@@ -397,12 +420,15 @@ class SlurmRestConnector(Connector):
         )
 
     def _submit(self, spec: JobSpec) -> str:
+        if self.per_user and not spec.run_as:
+            raise JobRejected(f"{self.factory_name} runs jobs under each person's own account; "
+                              "this job names none (link and verify a site account)")
         api = self._slurm()
         call = api.submit_request(self._submit_request(spec))
         last: BaseException | None = None
         for attempt in range(SUBMIT_ATTEMPTS):
             try:
-                status, body = self._send(call)
+                status, body = self._send(call, run_as=spec.run_as)
             except TRANSPORT_ERRORS as exc:
                 # The request may have reached slurmctld before the connection broke: look for
                 # the job by its name before sending it again, so it never runs twice.
@@ -566,7 +592,7 @@ class SlurmRestConnector(Connector):
         for record in api.parse_db_jobs(body):
             if not record.name.startswith("antenna-") or not record.complete:
                 continue
-            if self.user and record.user and record.user != self.user:
+            if not self.per_user and self.user and record.user and record.user != self.user:
                 continue
             job_status = self._db_status(record)
             if job_status.state.is_final and job_status.finished_at \

@@ -61,6 +61,11 @@ class Command(BaseCommand):
                             help="The factory's accounting units per antenna GPU-hour.")
         parser.add_argument("--accounting-unit", default=None,
                             help="Name of the factory's unit, e.g. core-hours.")
+        parser.add_argument("--identity", default=None, choices=["community", "per_user"],
+                            help="Whose account jobs run under: community (default for a new "
+                                 "factory: the service account --user) or per_user (each "
+                                 "person's verified site account; --user must be SlurmUser or "
+                                 "root). See docs/identity.md.")
 
     def handle(self, *args: Any, **o: Any) -> None:
         settings: dict[str, object] = {}
@@ -92,7 +97,7 @@ class Command(BaseCommand):
                 country=o["country"], kind=o["kind"], connector_settings=settings,
                 partition=partition, gpu_hour_factor=o["gpu_hour_factor"],
                 units_per_gpu_hour=o["units_per_gpu_hour"],
-                accounting_unit=o["accounting_unit"],
+                accounting_unit=o["accounting_unit"], identity_mode=o["identity"],
             )
         except AntennaError as exc:
             raise CommandError(exc.message) from exc
