@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.services import allocation_grant
@@ -33,6 +34,8 @@ from antenna.core.errors import (
 from antenna.core.workdays import add_working_days
 from antenna.factories.models import Factory
 from antenna.factories.selectors import factory_can_run
+from antenna.notifications.models import NoticeKind
+from antenna.notifications.services import notice_send
 from antenna.organizations.access import is_member, require_member
 from antenna.organizations.models import Organization
 from antenna.organizations.selectors import organization_insiders
@@ -300,6 +303,22 @@ def _record_decision(p: Proposal, *, outcome: str, gpu_hours: int, factory: Fact
         allocation_grant(proposal=p, gpu_hours=gpu_hours, factory=factory, by=by)
     else:
         _move(p, P.REJECTED, by=by, action="proposal.reject", message=comment)
+    _notify_decided(p, outcome=outcome, gpu_hours=gpu_hours, by=by)
+
+
+def _notify_decided(p: Proposal, *, outcome: str, gpu_hours: int, by: User | None) -> None:
+    """Tell the organisation's members (in the portal, and by e-mail after commit)."""
+    members = User.objects.filter(memberships__organization_id=p.organization_id)
+    if outcome == Decision.Outcome.ACCEPT:
+        subject = gettext_lazy("Proposal accepted: %(title)s")
+        body = gettext_lazy("Your proposal \"%(title)s\" is accepted with %(hours)s GPU-hours.")
+    else:
+        subject = gettext_lazy("Proposal not accepted: %(title)s")
+        body = gettext_lazy("Your proposal \"%(title)s\" is not accepted. The decision's "
+                            "comment is on the proposal's page.")
+    notice_send(users=members, kind=NoticeKind.PROPOSAL_DECIDED, subject=subject, body=body,
+                params={"title": p.title, "hours": gpu_hours}, link=f"/proposals/{p.pk}/",
+                by=by)
 
 
 def proposal_withdraw(*, proposal: Proposal, by: User, reason: str = "") -> Proposal:
