@@ -24,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((allocations_urls.urlpatterns + portal_urls.allocation_pages,
                       allocations_urls.app_name))),
     path("", include("antenna.jobs.urls")),
+    path("", include("antenna.expertise.urls")),
+    path("", include("antenna.notifications.urls")),
     path("", include("antenna.reports.urls")),
 ]
 if settings.DEBUG:

@@ -20,6 +20,7 @@ from antenna.calls.models import Call
 from antenna.calls.selectors import access_modes, call_list
 from antenna.core.errors import ValidationFailed
 from antenna.core.models import AuditEvent
+from antenna.expertise.selectors import overdue_requests
 from antenna.factories.models import Factory, FactoryKind
 from antenna.factories.selectors import factory_list
 from antenna.organizations.selectors import organizations_of_user
@@ -114,6 +115,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "factory_queues": queues,
         "unplaced": unplaced,
         "watch": allocations_to_watch(),
+        "overdue_expertise": list(overdue_requests()[:CONSOLE_LIMIT]),
         "events": list(AuditEvent.objects.select_related("actor").order_by("-created_at",
                                                                              "-id")[:20]),
     })
