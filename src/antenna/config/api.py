@@ -13,6 +13,7 @@ from antenna.expertise.api import router as expertise_router
 from antenna.factories.api import router as factories_router
 from antenna.factories.api import site_accounts_router
 from antenna.jobs.api import router as jobs_router
+from antenna.opportunities.api import router as opportunities_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
@@ -40,4 +41,5 @@ api.add_router("/allocations", allocations_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/expertise-requests", expertise_router)
 api.add_router("/experts", experts_router)
+api.add_router("/opportunities", opportunities_router)
 api.add_router("/reports", reports_router)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "antenna.jobs",
     "antenna.notifications",
     "antenna.expertise",
+    "antenna.opportunities",
     "antenna.reports",
     "antenna.portal",
 ]

@@ -189,6 +189,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                                                          by=w.expert)),
     Endpoint("get", "/experts", ok=("operator", 200),
              wrong_roles=("owner", "observer", "expert")),
+    # European opportunities: matched to a visible organisation; operators publish
+    Endpoint("get", "/opportunities?organization={org}", ok=("member", 200), scoped=("org",)),
+    Endpoint("post", "/opportunities", ok=("operator", 201), wrong_roles=("owner", "observer"),
+             body=_body({"title": "EuroHPC AI Factories access", "kind": "ai_factory",
+                         "deadline": "2099-01-31", "url": "https://eurohpc-ju.europa.eu/"})),
     # reports: operators and observers, read-only; applicants and reviewers are refused
     Endpoint("get", "/reports/kpis", ok=("observer", 200),
              wrong_roles=("owner", "member", "reviewer")),
@@ -213,6 +218,7 @@ def call(client: ApiClient, endpoint: Endpoint, world: World, ids: dict[str, int
 
 
 def _template(path: str) -> tuple[str, str]:
+    path = path.split("?", 1)[0]  # a row may carry its query (GET /opportunities?organization=)
     return path, re.sub(r"\{[^}]+\}", "{}", path)
 
 
