@@ -529,7 +529,8 @@ def proposal_decide(
         if not isinstance(hours, int) or hours < 1:
             raise ValidationFailed(_("gpu_hours must be a whole number of at least 1."))
         if hours > p.requested_gpu_hours:
-            raise ValidationFailed(
+            # The body is valid on its own; it clashes with the stored proposal's request.
+            raise Conflict(
                 _("A decision grants at most the requested %(req)s GPU-hours; got %(got)s.")
                 % {"req": p.requested_gpu_hours, "got": hours}
             )

@@ -147,7 +147,7 @@ def test_operator_decides_via_page(applicant, operator, factory):
     too_many = client.post(f"/proposals/{proposal.pk}/decide/", {
         "decide-decision": "accept", "decide-gpu_hours": 5000, "decide-factory": "",
     })
-    assert too_many.status_code == 400
+    assert too_many.status_code == 409
     assert "at most the requested" in too_many.content.decode()
     response = client.post(f"/proposals/{proposal.pk}/decide/", {
         "decide-decision": "accept", "decide-gpu_hours": 600, "decide-factory": "pooled",

@@ -79,7 +79,7 @@ def test_fast_lane_proposal_decided_by_an_operator(api, operator, factory):
                     {"feasible": True, "comment": "Fits on the booster."}).status_code == 201
     too_much = ops.post(f"/proposals/{pid}/decision", {"decision": "accept",
                                                        "gpu_hours": 30_001})
-    assert too_much.status_code == 400
+    assert too_much.status_code == 409
     decided = ops.post(f"/proposals/{pid}/decision", {"decision": "accept",
                                                       "gpu_hours": 25_000, "comment": "Go."})
     assert decided.json()["state"] == "accepted"

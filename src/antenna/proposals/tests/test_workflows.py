@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from antenna.allocations.models import Allocation
 from antenna.allocations.selectors import ledger_balances
-from antenna.core.errors import InvalidTransition, NotEligible, ValidationFailed
+from antenna.core.errors import Conflict, InvalidTransition, NotEligible, ValidationFailed
 from antenna.core.models import AuditEvent
 from antenna.core.workdays import add_months
 from antenna.proposals.models import Decision, Proposal, Review, TechnicalAssessment
@@ -129,7 +129,8 @@ def test_fast_lane_rejection_creates_no_allocation(operator, api):
 
 
 @pytest.mark.parametrize(("body", "status", "fragment"), [
-    ({"decision": "accept", "gpu_hours": 101}, 400, "at most the requested 100"),
+    # More than requested: the body is valid, it clashes with the stored proposal (409).
+    ({"decision": "accept", "gpu_hours": 101}, 409, "at most the requested 100"),
     ({"decision": "accept", "gpu_hours": 0}, 422, "gpu_hours: give a number of at least 1."),
     ({"decision": "accept", "gpu_hours": -5}, 422, "gpu_hours: give a number of at least 1."),
     ({"decision": "maybe"}, 422, "decision: use one of accept, reject."),
@@ -392,7 +393,7 @@ def test_every_write_of_the_workflow_is_audited_with_its_actor(operator, api):
 def test_refused_writes_leave_no_audit_event(operator):
     owner, proposal = _submitted("fast_lane", operator)
     count = AuditEvent.objects.count()
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         proposal_decide(proposal=proposal, by=operator, decision="accept", gpu_hours=10**6)
     with pytest.raises(NotEligible, match="one_proposal_per_call"):
         proposal_submit(proposal=make_proposal(owner, proposal.call, proposal.organization),
