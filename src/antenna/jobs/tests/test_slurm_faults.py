@@ -191,3 +191,44 @@ def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[
 def test_slurmrestd_restarted_during_a_burst_of_20(gateway, slurm, slurm_env):
     measured = _burst_with_restart(gateway, slurm, slurm_env, "slurmrestd")
     print("slurmrestd restart:", measured)
+
+
+def test_token_file_rotated_mid_run(gateway, slurm, slurm_env, tmp_path):
+    """The factory's token file is replaced by a new token (rotation) while a burst runs:
+    the connector reads the file on every call, so no job is lost or sent twice."""
+    factory = gateway["factories"][CLUSTER]
+    token_file = tmp_path / "lumi.token"
+    token_file.write_text(Path(slurm_env["ANTENNA_SLURM_LUMI_TOKEN_FILE"]).read_text())
+    factory.connector_settings = {**factory.connector_settings, "token_file": str(token_file)}
+    factory.save()
+    ids = [submit(gateway, CLUSTER, f"rotate {n}", "#!/bin/bash\nsleep 1\n") for n in range(10)]
+    dispatch.run_cycle(limit=5)
+    answer = subprocess.run(["scontrol", "token", "username=antenna", "lifespan=3600"],
+                            env={"SLURM_CONF": slurm_env["ANTENNA_SLURM_LUMI_CONF"],
+                                 "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
+                            capture_output=True, text=True, check=True, timeout=30)
+    new_token = answer.stdout.strip().removeprefix("SLURM_JWT=")
+    assert new_token and new_token not in token_file.read_text()
+    # The old token expires (here: is replaced by one slurmrestd refuses): cycles fail.
+    token_file.write_text("expired-token\n")
+    report = dispatch.run_cycle(limit=5)
+    assert any("token rejected" in e for e in report.errors), report.errors
+    Factory.objects.filter(pk=factory.pk).update(retry_after=None)  # skip the back-off wait
+    staged = tmp_path / "lumi.token.new"
+    staged.write_text(new_token + "\n")
+    staged.replace(token_file)  # atomic, as a rotation script would
+    for cycle in range(2):  # recovered within two cycles
+        dispatch.run_cycle(limit=5)
+        if Factory.objects.get(pk=factory.pk).consecutive_failures == 0:
+            break
+    assert Factory.objects.get(pk=factory.pk).consecutive_failures == 0, cycle
+    drive(settled(*ids), 180, dispatch.run_cycle)
+    jobs = list(Job.objects.filter(pk__in=ids))
+    assert all(j.state == "completed" and not j.charge_provisional for j in jobs)
+    assert sorted(sacct_ids(slurm[CLUSTER], gateway["instance"])) == sorted(
+        j.scheduler_job_id for j in jobs)
+    alloc = Allocation.objects.get(pk=gateway["allocations"][CLUSTER].pk)
+    assert alloc.reserved_gpu_seconds == 0
+    assert alloc.used_gpu_seconds == sum(j.gpu_seconds_charged or 0 for j in jobs)
+    assert ledger_balances(alloc)
+    assert Factory.objects.get(pk=factory.pk).consecutive_failures == 0
