@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from antenna.accounts.models import User
 from antenna.accounts.services import token_create, user_create
@@ -35,6 +37,8 @@ from antenna.proposals.services import (
     proposal_create,
     proposal_submit,
 )
+from antenna.training.models import TrainingEvent
+from antenna.training.services import event_create
 
 _seq = itertools.count(1)
 
@@ -228,6 +232,7 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
     expert: User | None = None
     expertise_request: ExpertiseRequest | None = None
+    event: TrainingEvent | None = None
 
     def ids(self) -> dict[str, Any]:
         """Path parameters by name (ids, and `member_username`), for endpoint templates."""
@@ -240,6 +245,7 @@ class World:
             **{f"call_{mode}": call.pk for mode, call in self.calls.items()},
             "factory": self.factory.pk, "site_account": self.site_account.pk,
             "expertise_request": self.expertise_request.pk if self.expertise_request else 0,
+            "event": self.event.pk if self.event else 0,
         }
 
     def user(self, role: str) -> User:
@@ -285,6 +291,9 @@ def make_world() -> World:
     world.expertise_request = expertise_request_create(
         organization=org, topic="porting", title="CUDA kernels on LUMI",
         description="How do we port our CUDA kernels to ROCm?", language="en", by=member)
+    starts = timezone.now() + dt.timedelta(days=14)
+    world.event = event_create(title="ROCm for CUDA users", starts_at=starts,
+                               ends_at=starts + dt.timedelta(hours=3), capacity=20, by=operator)
     return world
 
 

@@ -17,6 +17,7 @@ from antenna.opportunities.api import router as opportunities_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
+from antenna.training.api import router as training_router
 from antenna.reports.api import router as reports_router
 
 api = NinjaAPI(
@@ -42,4 +43,5 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/expertise-requests", expertise_router)
 api.add_router("/experts", experts_router)
 api.add_router("/opportunities", opportunities_router)
+api.add_router("/events", training_router)
 api.add_router("/reports", reports_router)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "antenna.notifications",
     "antenna.expertise",
     "antenna.opportunities",
+    "antenna.training",
     "antenna.reports",
     "antenna.portal",
 ]

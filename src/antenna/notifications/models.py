@@ -13,6 +13,7 @@ class NoticeKind(models.TextChoices):
     EXPERT_ASSIGNED = "expert_assigned", _("Expertise request assigned")
     EXPERTISE_MESSAGE = "expertise_message", _("New message on an expertise request")
     EXPERTISE_RESOLVED = "expertise_resolved", _("Expertise request resolved")
+    EVENT_PROMOTED = "event_promoted", _("Promoted from an event's waiting list")
 
 
 class Notice(models.Model):

@@ -18,6 +18,7 @@ from antenna.allocations.services import allocation_suspend
 from antenna.config.api import api as ninja_api
 from antenna.expertise.services import expertise_request_resolve
 from antenna.testing import ApiClient, World, assert_error, enterprise_number, error_shape
+from antenna.training.services import registration_create
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +190,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                                                          by=w.expert)),
     Endpoint("get", "/experts", ok=("operator", 200),
              wrong_roles=("owner", "observer", "expert")),
+    # training events: public to signed-in users; operators publish; registrations are one's own
+    Endpoint("get", "/events", ok=("owner", 200)),
+    Endpoint("post", "/events", ok=("operator", 201), wrong_roles=("owner", "observer"),
+             body=_body({"title": "Scaling PyTorch", "starts_at": "2099-03-01T09:00:00Z",
+                         "ends_at": "2099-03-01T12:00:00Z", "capacity": 30})),
+    Endpoint("post", "/events/{event}/registrations", ok=("member", 201)),
+    Endpoint("get", "/events/{event}/registrations", ok=("operator", 200)),
+    Endpoint("delete", "/events/{event}/registrations/mine", ok=("owner", 200),
+             prepare=lambda w: registration_create(event=w.event, by=w.owner)),
     # European opportunities: matched to a visible organisation; operators publish
     Endpoint("get", "/opportunities?organization={org}", ok=("member", 200), scoped=("org",)),
     Endpoint("post", "/opportunities", ok=("operator", 201), wrong_roles=("owner", "observer"),

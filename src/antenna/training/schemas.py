@@ -1,0 +1,51 @@
+"""API schemas of training events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from antenna.core.schemas import InputSchema
+
+
+class EventIn(InputSchema):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int = Field(ge=1, le=100000)
+    language: Literal["en", "fr", "nl", "de"] = "en"
+    online: bool = True
+    place: str = Field("", max_length=200)
+    level: str = Field("", max_length=32)
+    topics: list[str] = []
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    language: str
+    online: bool
+    place: str
+    level: str
+    topics: list[str]
+
+
+class RegistrationOut(Schema):
+    id: int
+    event: int
+    user: str
+    state: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_event(obj: object) -> int:
+        return obj.event_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_user(obj: object) -> str:
+        return str(obj.user.username)  # type: ignore[attr-defined]

@@ -1,0 +1,90 @@
+"""Writes of training events: publish, register (or wait), cancel with promotion in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from antenna.accounts.models import User
+from antenna.core.audit import audit_record
+from antenna.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from antenna.notifications.models import NoticeKind
+from antenna.notifications.services import notice_send
+from antenna.training.models import Registration, TrainingEvent
+from antenna.training.states import REGISTRATION_MACHINE, RegistrationState
+
+S = RegistrationState
+
+
+def event_create(*, title: str, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int,
+                 language: str = "en", online: bool = True, place: str = "", level: str = "",
+                 topics: list[str] | None = None, by: User) -> TrainingEvent:
+    """An operator publishes an event."""
+    if not by.is_operator:
+        raise PermissionDenied(_("Only operators can publish events."))
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("ends_at: must be after starts_at."))
+    if capacity < 1:
+        raise ValidationFailed(_("capacity: at least 1."))
+    if not online and not place.strip():
+        raise ValidationFailed(_("place: say where an on-site event takes place."))
+    with transaction.atomic():
+        event = TrainingEvent.objects.create(
+            title=title.strip(), starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+            language=language, online=online, place=place.strip(), level=level,
+            topics=list(topics or []), created_by=by)
+        audit_record(action="event.create", target=event, by=by,
+                     after={"title": event.title, "capacity": capacity})
+    return event
+
+
+def _locked(event: TrainingEvent) -> TrainingEvent:
+    return TrainingEvent.objects.select_for_update().get(pk=event.pk)
+
+
+def registration_create(*, event: TrainingEvent, by: User) -> Registration:
+    """Register `by`, or put them on the waiting list when the event is full."""
+    with transaction.atomic():
+        e = _locked(event)
+        if Registration.objects.filter(event=e, user=by).exclude(state=S.CANCELLED).exists():
+            raise Conflict(_("You are already registered for this event (or waiting)."))
+        taken = Registration.objects.filter(event=e, state=S.REGISTERED).count()
+        state = S.REGISTERED if taken < e.capacity else S.WAITING
+        registration = Registration.objects.create(event=e, user=by, state=state)
+        audit_record(action="event.register", target=registration, by=by,
+                     after={"event": e.pk, "state": state})
+    return registration
+
+
+def registration_cancel(*, event: TrainingEvent, by: User) -> Registration:
+    """`by` cancels their place; the first on the waiting list takes a freed place."""
+    with transaction.atomic():
+        e = _locked(event)
+        registration = (Registration.objects.filter(event=e, user=by)
+                        .exclude(state=S.CANCELLED).first())
+        if registration is None:
+            raise NotFound(_("You have no registration for this event."))
+        was = registration.state
+        REGISTRATION_MACHINE.check(was, S.CANCELLED)
+        registration.state = S.CANCELLED
+        registration.save(update_fields=["state"])
+        audit_record(action="event.cancel", target=registration, by=by,
+                     before={"state": was}, after={"state": S.CANCELLED})
+        if was == S.REGISTERED:
+            following = (Registration.objects.filter(event=e, state=S.WAITING)
+                         .select_related("user").order_by("created_at", "pk").first())
+            if following is not None:
+                REGISTRATION_MACHINE.check(following.state, S.REGISTERED)
+                following.state = S.REGISTERED
+                following.save(update_fields=["state"])
+                audit_record(action="event.promote", target=following, by=by,
+                             before={"state": S.WAITING}, after={"state": S.REGISTERED})
+                notice_send(users=[following.user], kind=NoticeKind.EVENT_PROMOTED,
+                            subject=gettext_lazy("You have a place at %(title)s"),
+                            body=gettext_lazy("A place freed up: you are now registered for "
+                                              "%(title)s."),
+                            params={"title": e.title}, by=by)
+    return registration
