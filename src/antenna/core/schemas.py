@@ -125,6 +125,10 @@ def _refuse_bool_int_mixup(cls: Any, value: Any, name: str | None) -> None:
     if dt.date in kinds and not _is_full_date(value):
         # Also in a query string, where "0" would be read as a timestamp.
         raise ValueError(gettext_now("Give dates as text, like 2026-03-31."))
+    if dt.datetime in kinds and isinstance(value, int | float):
+        # A number is not a date and time either (pydantic would read it as a timestamp).
+        raise ValueError(gettext_now("Give the date and time as text, like "
+                                     "2026-03-31T14:00:00+02:00."))
     if not isinstance(value, bool | int):
         return
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float}:

@@ -366,3 +366,23 @@ def test_a_call_bound_not_given_follows_the_given_one(world):
     assert response.status_code == 201, response.content
     assert (response.json()["min_gpu_hours"], response.json()["max_gpu_hours"]) == (60_000,
                                                                                      60_000)
+
+
+def test_numbers_are_not_dates_nor_times():
+    """pydantic reads `0` or `"0"` as a timestamp (1970-01-01): the document says a date is
+    `2026-03-31`, so every input refuses a number there, in a body or a query string."""
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from antenna.core.schemas import InputSchema
+
+    class When(InputSchema):
+        on: dt.date | None = None
+        at: dt.datetime | None = None
+
+    for bad in ({"on": "0"}, {"on": 0}, {"at": 0}, {"at": 1.5e9}):
+        with pytest.raises(ValidationError, match="like 2026-03-31"):
+            When.model_validate(bad)
+    good = When.model_validate({"on": "2026-03-31", "at": "2026-03-31T14:00:00+02:00"})
+    assert good.on == dt.date(2026, 3, 31)
