@@ -73,6 +73,21 @@ def _body(value: Any) -> Callable[[World, dict[str, int]], Any]:
     return lambda w, ids: value
 
 
+
+def _expert(w: Any) -> Any:
+    assert w.expert is not None
+    return w.expert
+
+
+def _resolve_request(w: Any) -> None:
+    assert w.expertise_request is not None
+    expertise_request_resolve(request=w.expertise_request, by=_expert(w))
+
+
+def _register_owner(w: Any) -> None:
+    assert w.event is not None
+    registration_create(event=w.event, by=w.owner)
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     # organisations
     Endpoint("get", "/organizations", ok=("owner", 200)),
@@ -180,14 +195,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/expertise-requests/{expertise_request}/assign", ok=("operator", 200),
              wrong_roles=("owner", "member", "observer", "expert"),
              scoped=("expertise_request",),
-             body=lambda w, ids: {"username": w.expert.username}),
+             body=lambda w, ids: {"username": _expert(w).username}),
     Endpoint("post", "/expertise-requests/{expertise_request}/resolve", ok=("expert", 200),
              wrong_roles=("owner", "member", "observer"), scoped=("expertise_request",)),
     Endpoint("post", "/expertise-requests/{expertise_request}/rating", ok=("member", 200),
              wrong_roles=("observer", "expert"), scoped=("expertise_request",),
              body=_body({"satisfaction": 5}),
-             prepare=lambda w: expertise_request_resolve(request=w.expertise_request,
-                                                         by=w.expert)),
+             prepare=lambda w: _resolve_request(w)),
     Endpoint("get", "/experts", ok=("operator", 200),
              wrong_roles=("owner", "observer", "expert")),
     # training events: public to signed-in users; operators publish; registrations are one's own
@@ -198,7 +212,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/events/{event}/registrations", ok=("member", 201)),
     Endpoint("get", "/events/{event}/registrations", ok=("operator", 200)),
     Endpoint("delete", "/events/{event}/registrations/mine", ok=("owner", 200),
-             prepare=lambda w: registration_create(event=w.event, by=w.owner)),
+             prepare=lambda w: _register_owner(w)),
     # European opportunities: matched to a visible organisation; operators publish
     Endpoint("get", "/opportunities?organization={org}", ok=("member", 200), scoped=("org",)),
     Endpoint("post", "/opportunities", ok=("operator", 201), wrong_roles=("owner", "observer"),
