@@ -7,12 +7,14 @@ OpenAPI document itself (docs/api.md, "Rules between fields") says is refused.
   last two are 97 minus the first eight modulo 97. A pattern cannot state the check digits, so
   the fuzzer generates valid numbers for it; invalid ones stay in the negative cases.
 - `POST /api/v1/calls`: `max_gpu_hours >= min_gpu_hours` and `closes_on >= opens_on` when both
-  are given. JSON Schema cannot compare two fields; the server answers 422 with a sentence, and
-  the fuzzer draws no body that breaks these rules.
+  are given; `POST /api/v1/events`: `ends_at > starts_at`. JSON Schema cannot compare two
+  fields; the server answers 422 with a sentence, and the fuzzer draws no body that breaks
+  these rules.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import schemathesis
@@ -43,15 +45,37 @@ def _breaks_call_rules(body: Any) -> bool:
     return isinstance(opens, str) and isinstance(closes, str) and closes < opens
 
 
+def _breaks_event_rules(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    starts, ends = body.get("starts_at"), body.get("ends_at")
+    if not (isinstance(starts, str) and isinstance(ends, str)):
+        return False
+    try:
+        start, end = datetime.fromisoformat(starts), datetime.fromisoformat(ends)
+        return bool(end <= start)
+    except (ValueError, TypeError):  # unparsable or naive/aware mix: the schema judges it
+        return False
+
+
+def _breaks_rules(method: str, path: str, body: Any) -> bool:
+    if method.upper() != "POST":
+        return False
+    if path.endswith("/calls"):
+        return _breaks_call_rules(body)
+    if path.endswith("/events"):
+        return _breaks_event_rules(body)
+    return False
+
+
 @schemathesis.hook
 def filter_body(context: Any, body: Any) -> bool:
     # Every phase (coverage, fuzzing, stateful) draws bodies through this filter. A dropped
     # negative body would have been refused anyway (422), so no check loses a case it could
     # fail on.
     operation = context.operation
-    if operation is not None and operation.method.upper() == "POST" and operation.path.endswith(
-            "/calls"):
-        return not _breaks_call_rules(body)
+    if operation is not None:
+        return not _breaks_rules(operation.method, operation.path, body)
     return True
 
 
@@ -61,9 +85,8 @@ def filter_case(context: Any, case: Any) -> bool:
     # it expects to be accepted) to the same rules; its negative ones are left alone.
     meta = case.meta
     positive = meta is None or meta.generation.mode.is_positive
-    if positive and case.operation.method.upper() == "POST" and case.operation.path.endswith(
-            "/calls"):
-        return not _breaks_call_rules(case.body)
+    if positive:
+        return not _breaks_rules(case.operation.method, case.operation.path, case.body)
     return True
 
 
@@ -73,5 +96,5 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     # above: a new call whose bounds or dates break the rules, refused with 422, is the server
     # keeping its word, not a failure. Every other failure stands.
     operation = case.operation
-    return not (operation.method.upper() == "POST" and operation.path.endswith("/calls")
-                and response.status_code == 422 and _breaks_call_rules(case.body))
+    return not (response.status_code == 422
+                and _breaks_rules(operation.method, operation.path, case.body))

@@ -17,8 +17,8 @@ from antenna.opportunities.api import router as opportunities_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
-from antenna.training.api import router as training_router
 from antenna.reports.api import router as reports_router
+from antenna.training.api import router as training_router
 
 api = NinjaAPI(
     title="Antenna API",

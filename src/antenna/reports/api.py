@@ -23,9 +23,23 @@ from antenna.reports.schemas import (
     TimeToAccessPageOut,
 )
 from antenna.reports.selectors import hours_by, time_to_access
-from antenna.reports.tables import file_response, hours_table, outlook_table, time_to_access_table
+from antenna.reports.tables import (
+    XLSX,
+    file_response,
+    hours_table,
+    outlook_table,
+    time_to_access_table,
+)
 
 router = Router(tags=["reports"])
+
+# `?format=csv|xlsx` answers the same table as a file: the document says so beside the JSON.
+def _json_or_file(schema: str) -> dict[str, Any]:
+    return {"200": {"description": "OK: the table as JSON, or as a CSV or XLSX file", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
+    }}}
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -39,7 +53,8 @@ def _filter(q: ReportQuery) -> ReportFilter:
                         mode=q.mode or "")
 
 
-@router.get("/kpis", response=KpiPageOut)
+@router.get("/kpis", response=KpiPageOut,
+            openapi_extra={"responses": _json_or_file("KpiPageOut")})
 def kpis(request: HttpRequest, q: Query[KpiQuery]) -> Any:
     """GPU-hours requested, awarded and used, proposals, decided and accepted, per group."""
     _require_reader(request)
@@ -54,7 +69,8 @@ def kpis(request: HttpRequest, q: Query[KpiQuery]) -> Any:
     return {"items": items, "count": len(items)}
 
 
-@router.get("/time-to-access", response=TimeToAccessPageOut)
+@router.get("/time-to-access", response=TimeToAccessPageOut,
+            openapi_extra={"responses": _json_or_file("TimeToAccessPageOut")})
 def kpis_time_to_access(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     """Per mode: median and p90 Belgian working days to a decision, the target, share on
     time, and decision to first job."""
@@ -70,7 +86,8 @@ def kpis_time_to_access(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     return {"items": items, "count": len(items)}
 
 
-@router.get("/outlook", response=OutlookOut)
+@router.get("/outlook", response=OutlookOut,
+            openapi_extra={"responses": _json_or_file("OutlookOut")})
 def outlook(request: HttpRequest, q: Query[OutlookQuery]) -> Any:
     """Monthly history since the first call, unmet demand in parts, a 24-month forecast."""
     _require_reader(request)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
+from pydantic import model_validator
 
 from antenna.core.schemas import InputSchema
 
@@ -20,6 +22,14 @@ class EventIn(InputSchema):
     place: str = Field("", max_length=200)
     level: str = Field("", max_length=32)
     topics: list[str] = []
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventIn:
+        # A rule between two fields that JSON Schema cannot state: a 422 like any body that
+        # contradicts itself (docs/api.md, "Rules between fields"; scripts/api_fuzz_hooks.py).
+        if self.ends_at <= self.starts_at:
+            raise ValueError(gettext("ends_at: must be after starts_at."))
+        return self
 
 
 class EventOut(Schema):
