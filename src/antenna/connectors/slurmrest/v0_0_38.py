@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
+from antenna.connectors.slurmrest.paths import RestPaths
 from antenna.connectors.slurmrest.protocol import (
     DbJob,
     HttpCall,
@@ -74,17 +74,12 @@ def _gpus_db(job: dict[str, Any]) -> int | None:
     return None
 
 
-class V0038:
+class V0038(RestPaths):
     """The v0.0.38 request/response mapping."""
 
     version = "v0.0.38"
-    _slurm = "/slurm/v0.0.38"
-    _slurmdb = "/slurmdb/v0.0.38"
 
     # -- requests ------------------------------------------------------------------------
-    def ping(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/ping")
-
     def submit_request(self, request: SubmitRequest) -> HttpCall:
         job: dict[str, Any] = {
             "name": request.name,
@@ -104,25 +99,6 @@ class V0038:
             job["memory_per_node"] = request.memory_mb
         # `#SBATCH` lines in the script are ignored by slurmrestd: everything is in `job`.
         return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job, "script": request.script})
-
-    def job(self, job_id: str) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/job/{quote(job_id, safe='')}")
-
-    def jobs(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/jobs")
-
-    def cancel(self, job_id: str) -> HttpCall:
-        return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
-
-    def nodes(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/nodes")
-
-    def db_job(self, job_id: str) -> HttpCall:
-        return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
-
-    def db_jobs_since(self, seconds_ago: int) -> HttpCall:
-        # dbv0.0.38 takes neither epoch seconds nor users/job_name filters, but "now-N" works.
-        return HttpCall("GET", f"{self._slurmdb}/jobs?start_time=now-{max(0, seconds_ago)}")
 
     # -- responses -----------------------------------------------------------------------
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:

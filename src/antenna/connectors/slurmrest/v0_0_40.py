@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
+from antenna.connectors.slurmrest.paths import RestPaths
 from antenna.connectors.slurmrest.protocol import (
     DbJob,
     HttpCall,
@@ -107,23 +107,12 @@ def _gpus_db(job: dict[str, Any]) -> int | None:
     return None
 
 
-class V0040:
+class V0040(RestPaths):
     """The v0.0.40 request/response mapping (v0.0.41 and v0.0.42 subclass it)."""
 
     version = "v0.0.40"
 
-    @property
-    def _slurm(self) -> str:
-        return f"/slurm/{self.version}"
-
-    @property
-    def _slurmdb(self) -> str:
-        return f"/slurmdb/{self.version}"
-
     # -- requests ------------------------------------------------------------------------
-    def ping(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/ping")
-
     def submit_request(self, request: SubmitRequest) -> HttpCall:
         job: dict[str, Any] = {
             "name": request.name,
@@ -144,24 +133,6 @@ class V0040:
             job["memory_per_node"] = {"set": True, "infinite": False,
                                       "number": request.memory_mb}
         return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job})
-
-    def job(self, job_id: str) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/job/{quote(job_id, safe='')}")
-
-    def jobs(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/jobs")
-
-    def cancel(self, job_id: str) -> HttpCall:
-        return HttpCall("DELETE", f"{self._slurm}/job/{quote(job_id, safe='')}")
-
-    def nodes(self) -> HttpCall:
-        return HttpCall("GET", f"{self._slurm}/nodes")
-
-    def db_job(self, job_id: str) -> HttpCall:
-        return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
-
-    def db_jobs_since(self, seconds_ago: int) -> HttpCall:
-        return HttpCall("GET", f"{self._slurmdb}/jobs?start_time=now-{max(0, seconds_ago)}")
 
     # -- responses -----------------------------------------------------------------------
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
