@@ -6,8 +6,10 @@ import datetime as dt
 import itertools
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -306,3 +308,13 @@ def make_expert(username: str | None = None, *, skills: list[str] | None = None,
                                  languages=languages or ["en"], regions=regions or [],
                                  capacity=capacity)
     return expert
+
+
+def read_cluster_env(path: Path) -> dict[str, str]:
+    """The `export NAME=value` lines a testbed's start script writes (testbeds/slurm*/)."""
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env

@@ -24,6 +24,7 @@ from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.jobs.tests import test_slurm24_integration as s24
 from antenna.proposals.services import proposal_submit
+from antenna.testing import read_cluster_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,7 @@ def cluster() -> dict[str, str]:
     if not s24.ENV_FILE.exists():
         pytest.skip(f"Slurm 24.11 test cluster not started ({s24.ENV_FILE} missing): run "
                     "`bash testbeds/slurm24/ci.sh`")
-    env = s24._read_env(s24.ENV_FILE)
+    env = read_cluster_env(s24.ENV_FILE)
     try:
         status, body = s24._call(env, "/slurm/v0.0.42/ping")
     except (OSError, KeyError, ValueError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import time
 import urllib.error
 import urllib.request
@@ -27,19 +26,11 @@ from antenna.factories.services import factory_register
 from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.proposals.services import proposal_submit
+from antenna.testing import read_cluster_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
 ENV_FILE = Path(os.environ.get("ANTENNA_SLURM24_ENV", "/tmp/antenna-slurm24/env"))
-
-
-def _read_env(path: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
 
 
 def _call(env: dict[str, str], path: str, token: str | None = None) -> tuple[int, dict]:
@@ -59,7 +50,7 @@ def slurm24_env() -> dict[str, str]:
     if not ENV_FILE.exists():
         pytest.skip(f"Slurm 24.11 test cluster not started ({ENV_FILE} missing): run "
                     "`bash testbeds/slurm24/ci.sh`")
-    env = _read_env(ENV_FILE)
+    env = read_cluster_env(ENV_FILE)
     try:
         status, body = _call(env, "/slurm/v0.0.42/ping")
     except (OSError, KeyError, ValueError) as exc:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from antenna.jobs import dispatch
 from antenna.jobs.billing import charge_seconds
 from antenna.jobs.models import Job
 from antenna.proposals.services import proposal_submit
+from antenna.testing import read_cluster_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
@@ -55,15 +55,6 @@ FINAL = {"completed", "failed", "cancelled", "timeout"}
 
 
 # -- the clusters ------------------------------------------------------------------------
-
-
-def _read_env(path: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
 
 
 class Slurm:
@@ -108,7 +99,7 @@ def slurm_env() -> dict[str, str]:
     if not ENV_FILE.exists():
         pytest.skip(f"Slurm test clusters not started ({ENV_FILE} missing): run "
                     "`bash testbeds/slurm/ci.sh`")
-    env = _read_env(ENV_FILE)
+    env = read_cluster_env(ENV_FILE)
     for name in CLUSTERS:
         try:
             status, body = Slurm(env, name).call("GET", "/slurm/v0.0.38/ping")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +30,7 @@ from antenna.factories.services import factory_register
 from antenna.jobs import dispatch
 from antenna.jobs.models import Job
 from antenna.jobs.states import JobState
+from antenna.testing import read_cluster_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
@@ -40,15 +40,6 @@ ENV_FILES = {
 }
 VERSIONS = {"jupiter": "v0.0.38", "current": "v0.0.42"}
 MODELS = {"jupiter": "gh200", "current": "h100"}
-
-
-def _read_env(path: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
 
 
 class Other:
@@ -109,7 +100,7 @@ def two_clusters(settings, tmp_path):
     for name, path in ENV_FILES.items():
         if not path.exists():
             pytest.skip(f"test cluster {name} not started ({path} missing)")
-        env = _read_env(path)
+        env = read_cluster_env(path)
         try:
             status, body = Other(env, name).send("GET", f"/slurm/{VERSIONS[name]}/ping")
         except (OSError, KeyError, ValueError) as exc:
