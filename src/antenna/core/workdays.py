@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-import numpy as np
-
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     """The moment `days` working days after `start` (weekends skipped)."""
@@ -17,6 +14,17 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     while remaining > 0:
         current += dt.timedelta(days=1)
         if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def add_belgian_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The moment `days` Belgian working days after `start`, at the same time of day."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if is_working_day(current.date()):
             remaining -= 1
     return current
 
@@ -37,6 +45,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 @lru_cache(maxsize=64)
 def belgian_holidays(year: int) -> tuple[dt.date, ...]:
     """Belgium's national public holidays of `year` (holidays.BE), sorted."""
+    import holidays  # imported on first use: every process loads this module at start-up
+
     return tuple(sorted(holidays.country_holidays("BE", years=year)))
 
 
@@ -57,6 +67,8 @@ def working_days_between(start: dt.date | dt.datetime, end: dt.date | dt.datetim
     last = end.date() if isinstance(end, dt.datetime) else end
     if last <= first:
         return 0
+    import numpy as np  # on first use, like holidays: not on every process's start-up path
+
     begin = first + dt.timedelta(days=1)
     stop = last + dt.timedelta(days=1)
     return int(np.busday_count(begin, stop, holidays=_holidays_between(begin, last)))
