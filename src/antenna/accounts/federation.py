@@ -10,15 +10,17 @@ django-axes, first in AUTHENTICATION_BACKENDS) see these sign-ins.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 
 from antenna.accounts.models import User
 from antenna.accounts.services import federated_sign_in
+
+if TYPE_CHECKING:
+    from authlib.integrations.django_client import DjangoOAuth2App
 
 CLIENT_TIMEOUT_SECONDS = 10
 
@@ -30,6 +32,10 @@ def oidc_enabled() -> bool:
 
 @lru_cache(maxsize=4)
 def _client(issuer: str, client_id: str, client_secret: str, scopes: str) -> DjangoOAuth2App:
+    # Authlib (and requests under it) load on first use: sites without federated sign-in,
+    # and every other process, never pay for them at start-up.
+    from authlib.integrations.django_client import DjangoOAuth2App, OAuth
+
     registry = OAuth()
     client = registry.register(
         name="antenna",

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -124,6 +122,8 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
                                        require_https=request.is_secure()):
         request.session[_NEXT_KEY] = next_url
     callback = request.build_absolute_uri(reverse("accounts:oidc_callback"))
+    import requests  # with Authlib, loaded on first use (accounts/federation.py)
+
     try:
         response: HttpResponse = oidc_client().authorize_redirect(request, callback)
     except requests.RequestException:
@@ -136,6 +136,9 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     sign the person in (creating the account at the first visit)."""
     if not oidc_enabled():
         raise Http404(_("Federated sign-in is not configured."))
+    import requests
+    from authlib.integrations.base_client import OAuthError
+
     try:
         token = oidc_client().authorize_access_token(request)
     except OAuthError as exc:
@@ -171,6 +174,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     home = resolve_url(settings.LOGOUT_REDIRECT_URL)
     if id_token and oidc_enabled():
+        import requests
+
         try:
             endpoint = end_session_endpoint()
         except requests.RequestException:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -116,6 +115,7 @@ def _naive(values: Sequence[float], horizon: int) -> list[tuple[float, float, fl
 
 
 def _ets(values: Sequence[float], horizon: int, seasonal: bool) -> list[tuple[float, float, float]]:
+    import numpy as np
     import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # slow import: on use
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -68,6 +67,8 @@ class TimeToAccess:
 def _percentiles(values: list[int]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
+    import numpy as np  # on first use: not on every process's start-up path
+
     median, p90 = np.percentile(np.array(values, dtype=float), [50, 90])
     return round(float(median), 1), round(float(p90), 1)
 
