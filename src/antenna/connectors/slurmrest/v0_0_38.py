@@ -12,7 +12,6 @@ testbeds/slurm/README.md and the recordings in testbeds/slurm/recorded/):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from antenna.connectors.slurmrest.paths import RestPaths
@@ -25,10 +24,8 @@ from antenna.connectors.slurmrest.protocol import (
     SubmitRequest,
     SubmitResult,
 )
+from antenna.connectors.slurmrest.tres import gpus_live, gpus_requested, node_gpus
 
-_ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
-_REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
-_NODE_GRES = re.compile(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)")  # gpu:gh200:4(IDX:0-3) -> 4
 INFINITE = 0xFFFFFFFE  # NO_VAL/INFINITE of a 32-bit field (slurm.h)
 
 
@@ -43,27 +40,6 @@ def _int(value: Any, default: int = 0) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def _gpus_live(job: dict[str, Any]) -> int | None:
-    match = _ALLOC_GPUS.search(str(job.get("tres_alloc_str") or ""))
-    if match:
-        return int(match.group(1))
-    for key in ("tres_per_node", "tres_per_job", "tres_per_task"):
-        match = _REQUESTED_GPUS.search(str(job.get(key) or ""))
-        if match:
-            return int(match.group(1))
-    return None
-
-
-def _gpus_requested(job: dict[str, Any]) -> int | None:
-    """The GPUs the job asks for in all (`tres_req_str` `gres/gpu=N`)."""
-    match = _ALLOC_GPUS.search(str(job.get("tres_req_str") or ""))
-    return int(match.group(1)) if match else _gpus_live(job)
-
-
-def _node_gpus(gres: Any) -> int:
-    return sum(int(n) for n in _NODE_GRES.findall(str(gres or "")))
 
 
 def _gpus_db(job: dict[str, Any]) -> int | None:
@@ -153,12 +129,12 @@ class V0038(RestPaths):
                 partition=str(job.get("partition") or ""),
                 working_directory=str(job.get("current_working_directory") or ""),
                 standard_output=str(job.get("standard_output") or ""),
-                gpus=_gpus_live(job),
+                gpus=gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
                 time_limit_minutes=(None if _int(job.get("time_limit"), INFINITE) >= INFINITE
                                     else _int(job.get("time_limit"))),
                 node_count=max(1, _int(job.get("node_count"), 1)),
-                requested_gpus=_gpus_requested(job),
+                requested_gpus=gpus_requested(job),
             ))
         return out
 
@@ -169,8 +145,8 @@ class V0038(RestPaths):
             state=str(node.get("state") or "").upper(),
             flags=tuple(str(f).upper() for f in node.get("state_flags") or []),
             partitions=tuple(str(p) for p in node.get("partitions") or []),
-            gpus=_node_gpus(node.get("gres")),
-            gpus_used=_node_gpus(node.get("gres_used")),
+            gpus=node_gpus(node.get("gres")),
+            gpus_used=node_gpus(node.get("gres_used")),
         ) for node in body.get("nodes") or []]
 
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]:

@@ -17,7 +17,6 @@ testbeds/slurm/recorded/current_v0.0.4x_*.json). What changed since v0.0.38:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from antenna.connectors.slurmrest.paths import RestPaths
@@ -30,10 +29,7 @@ from antenna.connectors.slurmrest.protocol import (
     SubmitRequest,
     SubmitResult,
 )
-
-_ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
-_REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
-_NODE_GRES = re.compile(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)")  # gpu:h100:4(IDX:0-3) -> 4
+from antenna.connectors.slurmrest.tres import gpus_live, gpus_requested, node_gpus
 
 
 def _number(value: Any, default: int = 0) -> int:
@@ -70,27 +66,6 @@ def _wait_status(exit_code: Any) -> int | None:
     if not code_set and not signal_set:
         return None
     return (_number(code) & 0xFF) << 8 | (_number(signal) & 0x7F)
-
-
-def _gpus_live(job: dict[str, Any]) -> int | None:
-    match = _ALLOC_GPUS.search(str(job.get("tres_alloc_str") or ""))
-    if match:
-        return int(match.group(1))
-    for key in ("tres_per_node", "tres_per_job", "tres_per_task"):
-        match = _REQUESTED_GPUS.search(str(job.get(key) or ""))
-        if match:
-            return int(match.group(1))
-    return None
-
-
-def _gpus_requested(job: dict[str, Any]) -> int | None:
-    """The GPUs the job asks for in all (`tres_req_str` `gres/gpu=N`)."""
-    match = _ALLOC_GPUS.search(str(job.get("tres_req_str") or ""))
-    return int(match.group(1)) if match else _gpus_live(job)
-
-
-def _node_gpus(gres: Any) -> int:
-    return sum(int(n) for n in _NODE_GRES.findall(str(gres or "")))
 
 
 def _time_limit(value: Any) -> int | None:
@@ -192,11 +167,11 @@ class V0040(RestPaths):
                 partition=str(job.get("partition") or ""),
                 working_directory=str(job.get("current_working_directory") or ""),
                 standard_output=str(job.get("standard_output") or ""),
-                gpus=_gpus_live(job),
+                gpus=gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
                 time_limit_minutes=_time_limit(job.get("time_limit")),
                 node_count=max(1, _number(job.get("node_count"), 1)),
-                requested_gpus=_gpus_requested(job),
+                requested_gpus=gpus_requested(job),
             ))
         return out
 
@@ -211,8 +186,8 @@ class V0040(RestPaths):
                 state=states[0] if states else "",
                 flags=tuple(states[1:]),
                 partitions=tuple(str(p) for p in node.get("partitions") or []),
-                gpus=_node_gpus(node.get("gres")),
-                gpus_used=_node_gpus(node.get("gres_used")),
+                gpus=node_gpus(node.get("gres")),
+                gpus_used=node_gpus(node.get("gres_used")),
             ))
         return out
 
