@@ -45,10 +45,17 @@ token=$(.venv/bin/antenna create_token demo-operator --name api-fuzz --days 1 | 
 .venv/bin/gunicorn antenna.config.wsgi:application --bind "127.0.0.1:$port" --workers 2 \
   --limit-request-line 8190 --timeout 60 --error-logfile "$data/gunicorn.log" --pid "$data/gunicorn.pid" &
 server=$!
+up=0
 for _ in $(seq 100); do
-  if curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/openapi.json"; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then break; fi
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/openapi.json" 2>/dev/null; then up=1; break; fi
   sleep 0.2
 done
+if [ "$up" != 1 ]; then
+  echo "api-fuzz: the server did not answer on 127.0.0.1:$port" >&2
+  [ -s "$data/gunicorn.log" ] && tail -n 30 "$data/gunicorn.log" >&2
+  exit 1
+fi
 
 args=(run "http://127.0.0.1:$port/api/v1/openapi.json"
       --checks all --exclude-checks object_level_authorization
