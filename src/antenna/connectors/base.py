@@ -69,6 +69,9 @@ class JobSpec:
     # The person's own username at the factory (identity mode per_user); "" runs the job as
     # the connector's service account.
     run_as: str = ""
+    # The nodes the job runs on (factories.partition_fit.nodes_for): above one, its GPUs are
+    # spread evenly over whole nodes, with one launcher task per node.
+    nodes: int = 1
 
     @property
     def scheduler_name(self) -> str:
@@ -130,6 +133,10 @@ class Health:
     ok: bool
     detail: str = ""
     latency_ms: float = 0.0
+    # What the factory runs, when the connector can tell: e.g. "Slurm 24.11.5" and the
+    # scheduler API version in use ("v0.0.42"); empty when unknown.
+    release: str = ""
+    api_version: str = ""
 
 
 class JobRejected(AntennaError):
@@ -217,7 +224,8 @@ class Connector(ABC):
         except Exception as exc:
             return Health(ok=False, detail=f"{type(exc).__name__}: {exc}")
         return Health(ok=result.ok, detail=result.detail,
-                      latency_ms=(time.monotonic() - started) * 1000)
+                      latency_ms=(time.monotonic() - started) * 1000,
+                      release=result.release, api_version=result.api_version)
 
     def _timed(self, operation: str, call: Callable[[], T], **context: Any) -> T:
         started = time.monotonic()

@@ -80,6 +80,12 @@ class Factory(models.Model):
     last_error = models.TextField(blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     retry_after = models.DateTimeField(null=True, blank=True)
+    # What the factory runs, as its last successful probe told (factory_record_probe).
+    scheduler_release = models.CharField(_("scheduler release"), max_length=80, blank=True)
+    scheduler_api_version = models.CharField(_("scheduler API version"), max_length=20,
+                                             blank=True)
+    scheduler_checked_at = models.DateTimeField(_("scheduler last probed"), null=True,
+                                                blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,6 +89,28 @@ def factory_record_success(*, factory: Factory) -> Factory:
     return f
 
 
+def factory_record_probe(*, factory: Factory, release: str, api_version: str) -> Factory:
+    """A health probe answered: record what the factory runs (its scheduler release and the
+    API version Antenna speaks to it). A change of either is audited (an upgrade at the site)."""
+    from django.utils import timezone
+
+    release, api_version = release[:80], api_version[:20]
+    with transaction.atomic():
+        f = Factory.objects.select_for_update().get(pk=factory.pk)
+        before = {"release": f.scheduler_release, "api_version": f.scheduler_api_version}
+        after = {"release": release, "api_version": api_version}
+        f.scheduler_release, f.scheduler_api_version = release, api_version
+        f.scheduler_checked_at = timezone.now()
+        f.save(update_fields=["scheduler_release", "scheduler_api_version",
+                              "scheduler_checked_at"])
+        if before != after:
+            audit_record(action="factory.scheduler", target=f, by=None, before=before,
+                         after=after)
+    factory.scheduler_release, factory.scheduler_api_version = release, api_version
+    factory.scheduler_checked_at = f.scheduler_checked_at
+    return f
+
+
 def factory_register(
     *,
     name: str,

@@ -27,7 +27,12 @@ from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.identity import missing_site_account_message, run_as, runnable_by
 from antenna.factories.models import Factory, FactoryStatus
-from antenna.factories.services import factory_record_failure, factory_record_success
+from antenna.factories.partition_fit import nodes_for
+from antenna.factories.services import (
+    factory_record_failure,
+    factory_record_probe,
+    factory_record_success,
+)
 from antenna.jobs.models import Job
 from antenna.jobs.placement import JobRequest, rank_factories
 from antenna.jobs.selectors import factory_views, live_queues, recent_usage
@@ -69,9 +74,10 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _spec(job: Job, partition: str) -> JobSpec:
+def _spec(job: Job, partition: str, gpus_per_node: int = 0) -> JobSpec:
     """The job for its factory (`job.factory`, chosen): who it is for goes into the comment;
-    on a per_user factory it runs as the person's verified username there."""
+    on a per_user factory it runs as the person's verified username there; more GPUs than a
+    node of the partition has (`gpus_per_node`) run on whole nodes."""
     allocation = job.allocation
     return JobSpec(antenna_job_id=job.pk, name=job.name, script=job.script, gpus=job.gpus,
                    cpus=job.cpus, memory_mb=job.memory_gb * 1024,
@@ -80,7 +86,8 @@ def _spec(job: Job, partition: str) -> JobSpec:
                    owner=job.submitted_by.username,
                    organization=allocation.organization.legal_name,
                    allocation=str(allocation.pk),
-                   run_as=run_as(job.submitted_by, job.factory) if job.factory else "")
+                   run_as=run_as(job.submitted_by, job.factory) if job.factory else "",
+                   nodes=nodes_for(job.gpus, gpus_per_node) if gpus_per_node else 1)
 
 
 def _usable(factory: Factory, now: dt.datetime) -> bool:
@@ -153,7 +160,7 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
         partition = next(p for p in factory.partitions.all() if p.name == choice.partition)
         # Record the intent before calling out: a crash now leaves a trail to find the job by.
         job_record_placement(job=job, factory=factory, partition=partition)
-        spec = _spec(job, partition.name)
+        spec = _spec(job, partition.name, partition.gpus_per_node)
         try:
             scheduler_id = connector_for(factory).submit(spec)
         except FactoryUnavailable as exc:
@@ -325,6 +332,10 @@ def _settle_provisionally(jobs: list[Job], factory: Factory, error: str) -> int:
     return settled
 
 
+# How often an answering factory is probed for what it runs (Slurm release, API version).
+PROBE_INTERVAL = dt.timedelta(minutes=10)
+
+
 def check_offline_factories() -> None:
     """Probe factories Antenna took offline once their back-off has passed."""
     now = timezone.now()
@@ -332,11 +343,34 @@ def check_offline_factories() -> None:
                                           consecutive_failures__gt=0):
         if factory.retry_after and factory.retry_after > now:
             continue
-        health = connector_for(factory).health()
-        if health.ok:
-            factory_record_success(factory=factory)
-        else:
-            factory_record_failure(factory=factory, error=health.detail)
+        probe_factory(factory, count_failure=True)
+
+
+def probe_factory(factory: Factory, *, count_failure: bool) -> bool:
+    """Ask a factory's health; record what it runs. A failed probe counts towards taking the
+    factory offline only with `count_failure` (the periodic probe leaves that to the calls
+    that do the work, and keeps what the last answer told). True when it answered."""
+    health = connector_for(factory).health()
+    if health.ok:
+        factory_record_success(factory=factory)
+        factory_record_probe(factory=factory, release=health.release,
+                             api_version=health.api_version)
+    elif count_failure:
+        factory_record_failure(factory=factory, error=health.detail)
+    else:
+        factory_record_probe(factory=factory, release=factory.scheduler_release,
+                             api_version=factory.scheduler_api_version)
+    return health.ok
+
+
+def probe_due_factories() -> None:
+    """Probe the answering factories not probed for PROBE_INTERVAL, so the factory page and
+    the console show the Slurm release and API version each one runs now (a site upgrade is
+    seen within the interval, and audited)."""
+    due = timezone.now() - PROBE_INTERVAL
+    for factory in Factory.objects.exclude(status=FactoryStatus.OFFLINE).filter(
+            Q(scheduler_checked_at__isnull=True) | Q(scheduler_checked_at__lt=due)):
+        probe_factory(factory, count_failure=False)
 
 
 def run_cycle(limit: int = 50) -> CycleReport:
@@ -352,4 +386,5 @@ def run_cycle(limit: int = 50) -> CycleReport:
         total.cancelled += part.cancelled
         total.errors.extend(part.errors)
     check_offline_factories()
+    probe_due_factories()
     return total

@@ -98,8 +98,11 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
     fitting = _fitting(candidates, gpus=gpus, walltime_minutes=walltime_minutes)
     if not fitting:
         limits = "; ".join(
-            f"{p.factory.display_name}/{p.name}: up to {p.max_gpus_per_job} GPUs, "
-            f"{p.max_walltime_minutes} min"
+            f"{p.factory.display_name}/{p.name}: "
+            + (f"up to {p.max_gpus_per_job} GPUs, " if p.max_nodes_per_job == 1 else
+               f"up to {p.gpus_per_node} GPUs on one node or whole nodes of "
+               f"{p.gpus_per_node} up to {p.max_gpus_per_job} GPUs, ")
+            + f"{p.max_walltime_minutes} min"
             for p in Partition.objects.filter(factory__in=candidates).select_related("factory")
         )
         raise Conflict(

@@ -417,6 +417,7 @@ class SlurmRestConnector(Connector):
             comment=self._comment(spec),
             cpus=spec.cpus if self.request_cpus_memory else None,
             memory_mb=spec.memory_mb if self.request_cpus_memory else None,
+            nodes=max(1, spec.nodes),
         )
 
     def _submit(self, spec: JobSpec) -> str:
@@ -668,7 +669,9 @@ class SlurmRestConnector(Connector):
             ok, detail = api.parse_ping(body)
             self.release = api.parse_release(body)
             if ok or not self._token_rejected():
-                return Health(ok=ok, detail=f"{detail}; API {api.version}")
+                return Health(ok=ok, detail=f"{detail}; API {api.version}",
+                              release=f"Slurm {self.release}" if self.release else "",
+                              api_version=api.version)
         if self._token_rejected():
             return Health(ok=False, detail="token rejected: rotate the token file")
         return Health(ok=False, detail=f"slurmctld not answering: {_text(errors, status)}")

@@ -46,6 +46,11 @@ class SubmitRequest:
     comment: str
     cpus: int | None = None
     memory_mb: int | None = None
+    nodes: int = 1  # > 1: `gpus` spread evenly, one launcher task per node
+
+    @property
+    def gpus_per_node(self) -> int:
+        return self.gpus // max(1, self.nodes)
 
 
 @dataclass(frozen=True)

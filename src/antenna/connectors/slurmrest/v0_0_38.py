@@ -63,12 +63,16 @@ class V0038(RestPaths):
             "current_working_directory": request.working_directory,
             "standard_output": request.standard_output,
             "environment": dict(request.environment),  # an object; required by v0.0.38
-            "gres": f"gpu:{request.gpus}",
+            "gres": f"gpu:{request.gpus_per_node}",
             "time_limit": request.time_limit_minutes,
             "comment": request.comment,
         }
         if not request.partition:
             del job["partition"]  # the cluster's default partition
+        if request.nodes > 1:  # whole nodes, one launcher task (srun + torchrun) on each
+            job["nodes"] = [request.nodes, request.nodes]
+            job["tasks_per_node"] = 1
+            job["tasks"] = request.nodes
         if request.cpus is not None:
             job["cpus_per_task"] = request.cpus
         if request.memory_mb is not None:

@@ -101,7 +101,11 @@ class V0040(RestPaths):
         if request.partition:
             job["partition"] = request.partition  # else the cluster's default partition
         if request.gpus > 0:
-            job["tres_per_node"] = f"gres/gpu:{request.gpus}"
+            job["tres_per_node"] = f"gres/gpu:{request.gpus_per_node}"
+        if request.nodes > 1:  # whole nodes, one launcher task (srun + torchrun) on each
+            job["minimum_nodes"] = job["maximum_nodes"] = request.nodes
+            job["tasks_per_node"] = 1
+            job["tasks"] = request.nodes
         if request.cpus is not None:
             job["cpus_per_task"] = request.cpus
         if request.memory_mb is not None:

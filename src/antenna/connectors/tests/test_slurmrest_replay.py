@@ -534,3 +534,12 @@ def test_accounting_with_a_bad_token_is_unavailable(replay, connector):
     replay.route("GET", f"{S}/ping", "jupiter:error_bad_token")
     with pytest.raises(FactoryUnavailable, match="token rejected"):
         connector().accounting("1000")
+
+
+def test_a_job_over_two_nodes_asks_for_whole_nodes_and_one_launcher_per_node(replay,
+                                                                               connector):
+    replay.route("POST", f"{S}/job/submit", "jupiter:submit_ok")
+    connector().submit(spec(43, gpus=8, nodes=2))
+    job = replay.requests[0]["body"]["job"]
+    assert job["gres"] == "gpu:4"  # per node
+    assert job["nodes"] == [2, 2] and job["tasks_per_node"] == 1 and job["tasks"] == 2

@@ -207,3 +207,23 @@ def test_bad_token_on_poll_says_rotate_the_token(replay, connector, version):
     replay.route("GET", f"{s}/jobs", f"current:{version}_error_bad_token_jobs")
     with pytest.raises(FactoryUnavailable, match="token rejected"):
         connector(api_version=version).poll(["2000000"])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_job_over_two_nodes_asks_for_whole_nodes(replay, connector, version):
+    s, _ = paths(version)
+    replay.route("POST", f"{s}/job/submit", f"current:{version}_submit_ok")
+    connector(api_version=version).submit(spec(43, gpus=8, nodes=2))
+    job = replay.requests[0]["body"]["job"]
+    assert job["tres_per_node"] == "gres/gpu:4"
+    assert job["minimum_nodes"] == job["maximum_nodes"] == 2
+    assert job["tasks_per_node"] == 1 and job["tasks"] == 2
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_health_tells_the_release_and_the_api_version(replay, connector, version):
+    s, _ = paths(version)
+    replay.route("GET", f"{s}/ping", f"current:{version}_ping")
+    health = connector(api_version=version).health()
+    assert health.ok and health.api_version == version
+    assert health.release.startswith("Slurm 24.11"), health.release

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from antenna.core.errors import AntennaError
-from antenna.factories.services import factory_register
+from antenna.factories.services import factory_record_probe, factory_register
 
 
 class Command(BaseCommand):
@@ -103,3 +103,18 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Factory {factory.name} ({factory.connector}) registered, id "
                           f"{factory.pk}.")
+        if factory.connector != "slurmrest":
+            return
+        # Ask the factory once now, so the operator sees at once what it runs and which API
+        # version `auto` chose (the worker keeps this current). Not answering is no error.
+        from antenna.connectors.registry import connector_for
+
+        health = connector_for(factory).health()
+        if health.ok:
+            factory_record_probe(factory=factory, release=health.release,
+                                 api_version=health.api_version)
+            self.stdout.write(f"It answers: {health.release or 'release unknown'}, REST API "
+                              f"{health.api_version or 'unknown'}.")
+        else:
+            self.stdout.write(f"It does not answer yet ({health.detail}); the worker will "
+                              f"keep trying.")
