@@ -101,13 +101,22 @@ def factory_record_probe(*, factory: Factory, release: str, api_version: str) ->
         after = {"release": release, "api_version": api_version}
         f.scheduler_release, f.scheduler_api_version = release, api_version
         f.scheduler_checked_at = timezone.now()
-        f.save(update_fields=["scheduler_release", "scheduler_api_version",
-                              "scheduler_checked_at"])
+        fields = ["scheduler_release", "scheduler_api_version", "scheduler_checked_at"]
+        settings = dict(f.connector_settings or {})
+        if (api_version and settings.get("api_version", "auto") == "auto"
+                and settings.get("detected_api_version") != api_version):
+            # What `auto` chose: the connector speaks it without asking the server each time
+            # (its health probe, every PROBE_INTERVAL, asks again and updates this).
+            settings["detected_api_version"] = api_version
+            f.connector_settings = settings
+            fields.append("connector_settings")
+        f.save(update_fields=fields)
         if before != after:
             audit_record(action="factory.scheduler", target=f, by=None, before=before,
                          after=after)
     factory.scheduler_release, factory.scheduler_api_version = release, api_version
     factory.scheduler_checked_at = f.scheduler_checked_at
+    factory.connector_settings = f.connector_settings
     return f
 
 

@@ -9,7 +9,8 @@ Settings (`Factory.connector_settings`, never a secret):
     token_env      or: the environment variable holding the JWT (also read on every call)
     api_version    slurmrestd OpenAPI version: auto (default: the newest the server offers in
                    GET /openapi/v3 and Antenna speaks), v0.0.38, v0.0.40, v0.0.41 or v0.0.42
-    detected_api_version  what `auto` found, recorded by Antenna (used instead of asking again)
+    detected_api_version  what `auto` found, recorded by Antenna from the worker's health probe
+                   (used instead of asking again; the probe asks afresh every 10 minutes)
     workdir        where job directories go: `<workdir>/antenna-<id>/` (default /tmp)
     partition      the partition used when the job's placement names none
     timeout        seconds per HTTP request (default 30)
@@ -125,6 +126,14 @@ ESLURM_INVALID_JOB_ID = 2017
 ESLURM_ALREADY_DONE = 2021
 NOTHING_FOUND = 9003  # slurmdb: no such job
 AUTH_ERROR = 1007  # "Protocol authentication error" (slurmdbd on a bad token)
+
+
+# Reasons a pending job keeps until it is changed: Slurm will never start it as it stands.
+NEVER_STARTS = {
+    "PartitionTimeLimit": "its walltime is over the partition's limit",
+    "PartitionNodeLimit": "it asks for more nodes than the partition allows a job",
+    "PartitionConfig": "it asks for more than the partition's configuration allows",
+}
 
 
 def _refusal(errors: list[SlurmError], status: int) -> bool:
@@ -501,6 +510,9 @@ class SlurmRestConnector(Connector):
         for job_id in ids:
             if job_id in live:
                 out[job_id] = self._live_status(live[job_id])
+                if (out[job_id].state == SchedulerState.PENDING
+                        and live[job_id].reason in NEVER_STARTS):
+                    out[job_id] = self._never_starts(live[job_id])
             else:  # ended more than MinJobAge ago: accounting has the outcome
                 try:
                     record = self._db_record(job_id)
@@ -510,6 +522,21 @@ class SlurmRestConnector(Connector):
                 out[job_id] = (self._db_status(record) if record is not None else
                                JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job"))
         return out
+
+    def _never_starts(self, job: LiveJob) -> JobStatus:
+        """A pending job Slurm will never start as it stands (Slurm 24.11 accepts a walltime
+        over the partition's MaxTime and leaves the job pending with `PartitionTimeLimit`,
+        where 22.05 refused it at submission): take it back and report it failed, so its
+        reservation is released instead of waiting forever."""
+        try:
+            self._cancel(job.job_id)
+        except FactoryUnavailable as exc:
+            log.warning("%s: could not cancel job %s that never starts: %s", self.factory_name,
+                        job.job_id, exc.message)
+        return JobStatus(job.job_id, SchedulerState.FAILED,
+                         finished_at=dt.datetime.now(tz=dt.UTC), elapsed_seconds=0,
+                         reason=f"{self.factory_name} will never start it: "
+                                f"{NEVER_STARTS[job.reason]} ({job.reason})")
 
     def _live_status(self, job: LiveJob) -> JobStatus:
         state = STATES.get(job.state, SchedulerState.UNKNOWN)
@@ -662,6 +689,8 @@ class SlurmRestConnector(Connector):
     def _health(self) -> Health:
         if self.config_error:
             return Health(ok=False, detail=f"misconfigured: {self.config_error}")
+        if self.api_version == AUTO:  # ask the server afresh: a site upgrade is seen here
+            self.api = self._negotiate()
         api = self._slurm()
         status, body = self._get(api.ping(), attempts=1)
         errors = api.parse_errors(body)

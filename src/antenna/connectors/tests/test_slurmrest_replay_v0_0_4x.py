@@ -50,17 +50,23 @@ def test_the_server_offers_v0_0_40_to_42_and_auto_takes_the_newest():
 def test_auto_reads_openapi_once_and_speaks_the_newest(replay, connector):
     replay.route("GET", "/openapi/v3", "current:openapi")
     replay.route("GET", r"/slurm/v0\.0\.42/ping", "current:v0.0.42_ping")
+    replay.route("GET", r"/slurm/v0\.0\.42/jobs", "current:v0.0.42_jobs")
     c = connector(api_version="auto")
     health = c.health()
     assert health.ok and "24.11.5" in health.detail and "API v0.0.42" in health.detail
+    assert (health.release, health.api_version) == ("Slurm 24.11.5", "v0.0.42")
     assert c.api is not None and c.api.version == "v0.0.42" and c.release == "24.11.5"
-    c.health()
+    c.poll([job_id("v0.0.42", "job_running")])  # the work speaks what was found
     assert replay.count("GET", "/openapi/v3") == 1
+    c.health()  # a health probe asks afresh: an upgrade at the site is seen there
+    assert replay.count("GET", "/openapi/v3") == 2
 
 
 def test_auto_uses_the_recorded_version_without_asking(replay, connector):
-    replay.route("GET", r"/slurm/v0\.0\.40/ping", "current:v0.0.40_ping")
-    assert connector(api_version="auto", detected_api_version="v0.0.40").health().ok
+    replay.route("GET", r"/slurm/v0\.0\.40/jobs", "current:v0.0.40_jobs")
+    running = job_id("v0.0.40", "job_running")
+    c = connector(api_version="auto", detected_api_version="v0.0.40")
+    assert running in c.poll([running])
     assert replay.count("GET", "/openapi/v3") == 0
 
 

@@ -87,6 +87,8 @@ def test_the_worker_probes_each_answering_factory_once_per_interval(monkeypatch)
     assert asked == ["health"]
     factory.refresh_from_db()
     assert factory.scheduler_api_version == "v0.0.42"
+    # `auto` (the default) keeps what it found, so the work does not ask the server again
+    assert factory.connector_settings["detected_api_version"] == "v0.0.42"
 
 
 def test_a_failed_periodic_probe_keeps_the_last_answer_and_counts_no_failure(monkeypatch):

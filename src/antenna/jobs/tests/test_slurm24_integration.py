@@ -151,3 +151,57 @@ def test_refusal_and_bad_token_on_slurm_24_11(current, tmp_path):
     forged.chmod(0o644)
     health = connector_for(current["factory"], token_file=str(forged)).health()
     assert not health.ok and "token rejected" in health.detail
+
+
+def test_add_factory_without_a_version_records_the_release_and_the_api(slurm24_env):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from antenna.factories.models import Factory
+
+    out = StringIO()
+    call_command("add_factory", "current-cmd", "--connector", "slurmrest",
+                 "--url", slurm24_env["ANTENNA_SLURM_CURRENT_URL"],
+                 "--user", slurm24_env["ANTENNA_SLURM_CURRENT_USER"],
+                 "--token-file", slurm24_env["ANTENNA_SLURM_CURRENT_TOKEN_FILE"],
+                 "--partition", "gpu", stdout=out)
+    factory = Factory.objects.get(name="current-cmd")
+    assert factory.connector_settings["api_version"] == "auto"
+    assert factory.scheduler_api_version == "v0.0.42"
+    assert factory.connector_settings["detected_api_version"] == "v0.0.42"  # not asked again
+    assert factory.scheduler_release.startswith("Slurm 24.11")
+    assert f"It answers: {factory.scheduler_release}, REST API v0.0.42" in out.getvalue()
+
+
+def test_an_8_gpu_job_on_nodes_of_4_runs_on_2_nodes_and_completes(current):
+    """Issue #9 part 5: ceil(8/4) = 2 whole nodes, 4 GPUs each, one launcher task per node."""
+    from antenna.factories.models import Partition
+
+    Partition.objects.filter(factory=current["factory"]).update(total_nodes=2,
+                                                                max_nodes_per_job=2)
+    script = ("#!/bin/bash\n"
+              "echo nodes=$SLURM_JOB_NUM_NODES list=$SLURM_JOB_NODELIST\n"
+              "srun bash -c 'echo task on $SLURMD_NODENAME'\n")
+    response = current["client"].post("/jobs", {
+        "allocation": current["allocation"].pk, "name": "wide", "script": script, "gpus": 8,
+        "walltime_minutes": 5, "factory": current["factory"].pk})
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    deadline = time.monotonic() + 120
+    while not Job.objects.filter(pk=pk, settled_at__isnull=False).exists():
+        assert time.monotonic() < deadline, Job.objects.get(pk=pk).state
+        dispatch.run_cycle()
+        time.sleep(0.5)
+    job = Job.objects.get(pk=pk)
+    assert job.state == "completed", (job.state, job.state_reason)
+    log = current["client"].get(f"/jobs/{pk}/log").content.decode()
+    assert "nodes=2 list=cur-n[1-2]" in log, log
+    assert "task on cur-n1" in log and "task on cur-n2" in log, log
+    status, body = _call(current["env"], f"/slurmdb/v0.0.42/job/{job.scheduler_job_id}")
+    record = body["jobs"][-1]
+    assert status == 200 and record["nodes"] == "cur-n[1-2]"
+    gpus = next(t["count"] for t in record["tres"]["allocated"]
+                if t["type"] == "gres" and t["name"] == "gpu")
+    assert gpus == 8
+    assert job.gpu_seconds_charged == 8 * record["time"]["elapsed"]

@@ -1,8 +1,14 @@
-"""The job gateway on two REAL Slurm 22.05 clusters (`jupiter`, `lumi`) through slurmrestd.
+"""The job gateway on REAL Slurm clusters through slurmrestd, each test on both generations:
 
-Start them with `bash testbeds/slurm/ci.sh` (or install.sh + start.sh); the tests read
-`/tmp/antenna-slurm/env` (or the file named by ANTENNA_SLURM_ENV) and skip when the clusters
-are not answering. CI sets ANTENNA_FAIL_ON_SKIP=1, so a skip fails the build there.
+- Slurm 22.05 (Debian 12): two clusters, `jupiter` and `lumi` (testbeds/slurm/, REST v0.0.38);
+- Slurm 24.11 (Debian 13): the cluster `current` (testbeds/slurm24/, REST v0.0.42, `auto`),
+  which plays both factories (two Antenna factories on one cluster, as two partitions of one
+  site would be).
+
+Start them with `bash testbeds/slurm/ci.sh` and `bash testbeds/slurm24/ci.sh`; the tests read
+`/tmp/antenna-slurm/env` and `/tmp/antenna-slurm24/env` (or the files named by
+ANTENNA_SLURM_ENV and ANTENNA_SLURM24_ENV) and skip when a cluster is not answering. CI sets
+ANTENNA_FAIL_ON_SKIP=1, so a skip fails the build there.
 
 Everything goes through the public API (`/api/v1/jobs...`) and the worker (`run_cycle`, or the
 real `antenna worker` command in the crash test); Slurm's own view is read back over REST to
@@ -25,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pytest
@@ -34,7 +40,7 @@ from django.db import connection
 from antenna import testing
 from antenna.allocations.models import Allocation, LedgerEntry, LedgerKind
 from antenna.allocations.selectors import ledger_balances
-from antenna.connectors.base import JobRejected, JobSpec
+from antenna.connectors.base import JobRejected, JobSpec, SchedulerState
 from antenna.connectors.registry import connector_for
 from antenna.factories.models import Factory
 from antenna.factories.services import factory_register
@@ -46,12 +52,37 @@ from antenna.testing import read_cluster_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
-ENV_FILE = Path(os.environ.get("ANTENNA_SLURM_ENV", "/tmp/antenna-slurm/env"))
-CLUSTERS = {  # name: (partition, GPU model, GPUs per node, antenna GPU-hours per GPU-hour)
-    "jupiter": ("booster", "gh200", 4, None),
-    "lumi": ("standard-g", "mi250x", 8, "0.5"),
-}
 FINAL = {"completed", "failed", "cancelled", "timeout"}
+
+
+class Site(NamedTuple):
+    """One Antenna factory of a generation: the cluster it is, its partition and GPUs."""
+
+    cluster: str  # the testbed cluster (its env prefix and Slurm's ClusterName)
+    partition: str
+    gpu_model: str
+    gpus_per_node: int
+    factor: str | None  # antenna GPU-hours per scheduler GPU-hour
+    visible: str  # the variable Slurm sets to the job's GPUs
+
+
+class Generation(NamedTuple):
+    env_file: Path
+    api: str  # the REST version the checks read Slurm with
+    api_version: str  # what the factory is registered with
+    sites: dict[str, Site]
+
+
+GENERATIONS = {
+    "22.05": Generation(
+        Path(os.environ.get("ANTENNA_SLURM_ENV", "/tmp/antenna-slurm/env")), "v0.0.38",
+        "v0.0.38", {"jupiter": Site("jupiter", "booster", "gh200", 4, None, "CUDA"),
+                    "lumi": Site("lumi", "standard-g", "mi250x", 8, "0.5", "ROCR")}),
+    "24.11": Generation(
+        Path(os.environ.get("ANTENNA_SLURM24_ENV", "/tmp/antenna-slurm24/env")), "v0.0.42",
+        "auto", {"jupiter": Site("current", "gpu", "h100", 4, None, "CUDA"),
+                 "lumi": Site("current", "gpu", "h100", 4, "0.5", "CUDA")}),
+}
 
 
 # -- the clusters ------------------------------------------------------------------------
@@ -60,9 +91,10 @@ FINAL = {"completed", "failed", "cancelled", "timeout"}
 class Slurm:
     """Direct REST access to one cluster, to check what Slurm itself says."""
 
-    def __init__(self, env: dict[str, str], name: str) -> None:
+    def __init__(self, env: dict[str, str], name: str, api: str) -> None:
         prefix = f"ANTENNA_SLURM_{name.upper()}_"
         self.name = name
+        self.api = api
         self.url = env[prefix + "URL"]
         self.user = env[prefix + "USER"]
         self.token_file = env[prefix + "TOKEN_FILE"]
@@ -78,45 +110,77 @@ class Slurm:
             return exc.code, json.loads(exc.read() or b"{}")
 
     def job(self, job_id: str) -> dict:
-        status, body = self.call("GET", f"/slurm/v0.0.38/job/{job_id}")
+        status, body = self.call("GET", f"/slurm/{self.api}/job/{job_id}")
         assert status == 200, body
         return body["jobs"][0]
 
+    @staticmethod
+    def state_of(job: dict) -> str:
+        """`job_state`: a string up to v0.0.38, a list of flags (the state first) after."""
+        state = job["job_state"]
+        return state[0] if isinstance(state, list) else state
+
+    def state(self, job_id: str) -> str:
+        return self.state_of(self.job(job_id))
+
+    def return_code(self, job_id: str) -> int:
+        """The batch script's exit status: a wait status up to v0.0.38, an object after."""
+        raw = self.job(job_id)["exit_code"]
+        if isinstance(raw, dict):
+            return int(raw["return_code"]["number"])
+        return int(raw) >> 8
+
     def db_job(self, job_id: str) -> dict:
-        status, body = self.call("GET", f"/slurmdb/v0.0.38/job/{job_id}")
+        status, body = self.call("GET", f"/slurmdb/{self.api}/job/{job_id}")
         assert status == 200 and body.get("jobs"), body
         return body["jobs"][-1]
 
     def jobs_named(self, name: str, instance: str) -> list[dict]:
-        status, body = self.call("GET", "/slurm/v0.0.38/jobs")
+        status, body = self.call("GET", f"/slurm/{self.api}/jobs")
         assert status == 200, body
         return [j for j in body["jobs"] if j["name"] == name
                 and j["comment"].split(" | ")[0].endswith(f",instance={instance}")]
 
 
-@pytest.fixture(scope="session")
-def slurm_env() -> dict[str, str]:
-    if not ENV_FILE.exists():
-        pytest.skip(f"Slurm test clusters not started ({ENV_FILE} missing): run "
-                    "`bash testbeds/slurm/ci.sh`")
-    env = read_cluster_env(ENV_FILE)
-    for name in CLUSTERS:
+_ENVS: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(scope="session", params=list(GENERATIONS), ids=lambda g: f"slurm-{g}")
+def generation(request) -> Generation:
+    return GENERATIONS[request.param]
+
+
+@pytest.fixture
+def slurm_env(generation) -> dict[str, str]:
+    """The generation's testbed env file, read once; skips when its clusters do not answer."""
+    env_file = generation.env_file
+    if str(env_file) in _ENVS:
+        return _ENVS[str(env_file)]
+    if not env_file.exists():
+        pytest.skip(f"Slurm test clusters not started ({env_file} missing): run "
+                    "`bash testbeds/slurm/ci.sh` and `bash testbeds/slurm24/ci.sh`")
+    env = read_cluster_env(env_file)
+    for cluster in {site.cluster for site in generation.sites.values()}:
         try:
-            status, body = Slurm(env, name).call("GET", "/slurm/v0.0.38/ping")
+            status, body = Slurm(env, cluster, generation.api).call(
+                "GET", f"/slurm/{generation.api}/ping")
         except (OSError, KeyError, ValueError) as exc:
-            pytest.skip(f"Slurm cluster {name} not answering: {exc}")
+            pytest.skip(f"Slurm cluster {cluster} not answering: {exc}")
         if status != 200:
-            pytest.skip(f"Slurm cluster {name} not answering: {body.get('errors')}")
+            pytest.skip(f"Slurm cluster {cluster} not answering: {body.get('errors')}")
+    _ENVS[str(env_file)] = env
     return env
 
 
 @pytest.fixture
-def slurm(slurm_env) -> dict[str, Slurm]:
-    return {name: Slurm(slurm_env, name) for name in CLUSTERS}
+def slurm(slurm_env, generation) -> dict[str, Slurm]:
+    """Slurm itself, by Antenna factory name (on 24.11 both names are the cluster `current`)."""
+    return {name: Slurm(slurm_env, site.cluster, generation.api)
+            for name, site in generation.sites.items()}
 
 
 @pytest.fixture
-def gateway(slurm_env, settings, tmp_path):
+def gateway(slurm_env, generation, settings, tmp_path):
     """Two slurmrest factories, a Playground allocation on both, and its owner's API client."""
     settings.DATA_DIR = tmp_path
     instance = f"t{uuid.uuid4().hex[:10]}"
@@ -125,20 +189,21 @@ def gateway(slurm_env, settings, tmp_path):
     workdir.chmod(0o1777)  # jobs run as `antenna`; Antenna (here root) creates the job dirs
     operator = testing.make_operator()
     factories = {}
-    for name, (partition, model, gpus, factor) in CLUSTERS.items():
-        prefix = f"ANTENNA_SLURM_{name.upper()}_"
+    for name, site in generation.sites.items():
+        prefix = f"ANTENNA_SLURM_{site.cluster.upper()}_"
         factories[name] = factory_register(
             name=name, connector="slurmrest", display_name=name.title(),
             connector_settings={
                 "url": slurm_env[prefix + "URL"], "user": slurm_env[prefix + "USER"],
                 "token_file": slurm_env[prefix + "TOKEN_FILE"], "workdir": str(workdir),
-                "partition": partition, "api_version": "v0.0.38", "timeout": 30,
-                "instance": instance,
+                "partition": site.partition, "api_version": generation.api_version,
+                "timeout": 30, "instance": instance,
             },
-            partition={"name": partition, "gpu_model": model, "gpus_per_node": gpus,
-                       "total_nodes": 1, "max_nodes_per_job": 1, "max_walltime_minutes": 120,
+            partition={"name": site.partition, "gpu_model": site.gpu_model,
+                       "gpus_per_node": site.gpus_per_node, "total_nodes": 1,
+                       "max_nodes_per_job": 1, "max_walltime_minutes": 120,
                        "is_default": True},
-            gpu_hour_factor=factor, by=operator,
+            gpu_hour_factor=site.factor, by=operator,
         )
     call = testing.make_call("playground", factories=list(factories.values()), by=operator)
     owner = testing.make_user()
@@ -150,7 +215,8 @@ def gateway(slurm_env, settings, tmp_path):
         allocations[name] = Allocation.objects.get(proposal=proposal)
         assert allocations[name].factory_id == factory.pk
     return {"factories": factories, "allocations": allocations, "owner": owner,
-            "client": testing.ApiClient(owner), "instance": instance, "workdir": workdir}
+            "client": testing.ApiClient(owner), "instance": instance, "workdir": workdir,
+            "sites": generation.sites, "generation": generation}
 
 
 def submit(gateway, factory: str, name: str, script: str, *, gpus: int = 1,
@@ -224,7 +290,7 @@ def test_jobs_run_fail_time_out_and_cancel_on_both_clusters(gateway, slurm):
     # Cancel through Antenna once the job really runs in Slurm.
     drive(lambda: job_json(gateway, ids["cancel"])["state"] == "running", 60, dispatch.run_cycle)
     cancel_sid = job_json(gateway, ids["cancel"])["scheduler_job_id"]
-    assert slurm["jupiter"].job(cancel_sid)["job_state"] == "RUNNING"
+    assert slurm["jupiter"].state(cancel_sid) == "RUNNING"
     response = gateway["client"].post(f"/jobs/{ids['cancel']}/cancel")
     assert response.status_code == 200 and response.json()["cancel_requested"]
 
@@ -235,23 +301,24 @@ def test_jobs_run_fail_time_out_and_cancel_on_both_clusters(gateway, slurm):
     assert out["hello_jupiter"]["state"] == "completed" and out["hello_jupiter"]["exit_code"] == 0
     assert out["hello_lumi"]["state"] == "completed" and out["hello_lumi"]["exit_code"] == 0
     assert out["hello_jupiter"]["factory_name"] == "jupiter"
-    assert out["hello_jupiter"]["partition"] == "booster"
+    assert out["hello_jupiter"]["partition"] == gateway["sites"]["jupiter"].partition
     assert out["hello_lumi"]["factory_name"] == "lumi"
-    assert out["hello_lumi"]["partition"] == "standard-g"
+    assert out["hello_lumi"]["partition"] == gateway["sites"]["lumi"].partition
     log_j = gateway["client"].get(f"/jobs/{ids['hello_jupiter']}/log")
     assert log_j.status_code == 200 and "hello from jupiter" in log_j.content.decode()
     assert re.search(r"^CUDA_VISIBLE_DEVICES=\d$", log_j.content.decode(), re.M)  # 1 GPU
     log_l = gateway["client"].get(f"/jobs/{ids['hello_lumi']}/log").content.decode()
     assert "hello from lumi" in log_l
-    assert re.search(r"^ROCR_VISIBLE_DEVICES=\d,\d$", log_l, re.M)  # 2 GCDs
+    visible = gateway["sites"]["lumi"].visible  # LUMI's 2 GCDs (ROCm), or 2 GPUs
+    assert re.search(rf"^{visible}_VISIBLE_DEVICES=\d,\d$", log_l, re.M)
 
     assert out["fail"]["state"] == "failed" and out["fail"]["exit_code"] == 3
     assert "about to fail" in gateway["client"].get(f"/jobs/{ids['fail']}/log").content.decode()
     assert out["timeout"]["state"] == "timeout"
     assert out["cancel"]["state"] == "cancelled"
-    assert slurm["jupiter"].job(cancel_sid)["job_state"] == "CANCELLED"
-    assert slurm["lumi"].job(jobs["timeout"].scheduler_job_id)["job_state"] == "TIMEOUT"
-    assert slurm["jupiter"].job(jobs["fail"].scheduler_job_id)["exit_code"] == 768
+    assert slurm["jupiter"].state(cancel_sid) == "CANCELLED"
+    assert slurm["lumi"].state(jobs["timeout"].scheduler_job_id) == "TIMEOUT"
+    assert slurm["jupiter"].return_code(jobs["fail"].scheduler_job_id) == 3
 
     # GPU-hours come from Slurm's accounting: GPUs x elapsed x factor, settled once.
     for job in jobs.values():
@@ -273,17 +340,27 @@ def test_slurm_refusals_and_a_bad_token(gateway, slurm, tmp_path):
     """What only the scheduler can refuse: the connector against the live clusters."""
     jupiter = connector_for(gateway["factories"]["jupiter"])
     base: dict[str, Any] = {"name": "x", "script": "#!/bin/bash\necho x\n", "gpus": 1, "cpus": 1,
-            "memory_mb": 1024, "walltime_minutes": 5, "partition": "booster"}
+            "memory_mb": 1024, "walltime_minutes": 5,
+            "partition": gateway["sites"]["jupiter"].partition}
     with pytest.raises(JobRejected, match="Invalid partition name"):
         jupiter.submit(JobSpec(antenna_job_id=900001, **{**base, "partition": "nope"}))
     with pytest.raises(JobRejected, match="Requested node configuration is not available"):
         jupiter.submit(JobSpec(antenna_job_id=900002, **{**base, "gpus": 5}))
     over = JobSpec(antenna_job_id=900003, **{**base, "walltime_minutes": 121})  # MaxTime 120
-    with pytest.raises(JobRejected, match="partition configuration"):
-        jupiter.submit(over)
+    if gateway["generation"].api == "v0.0.38":  # 22.05 refuses it at submission
+        with pytest.raises(JobRejected, match="partition configuration"):
+            jupiter.submit(over)
+    else:  # 24.11 accepts it, pending on PartitionTimeLimit forever: the poll takes it back
+        pending = jupiter.submit(over)
+        deadline = time.monotonic() + 20  # the reason is set at the next scheduling pass
+        while (status := jupiter.poll([pending])[pending]).state == SchedulerState.PENDING:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.5)
+        assert status.state == SchedulerState.FAILED, status
+        assert "will never start it" in status.reason and "PartitionTimeLimit" in status.reason
     [taken_back] = slurm["jupiter"].jobs_named(over.scheduler_name, gateway["instance"])
     deadline = time.monotonic() + 10
-    while slurm["jupiter"].job(str(taken_back["job_id"]))["job_state"] != "CANCELLED":
+    while slurm["jupiter"].state(str(taken_back["job_id"])) != "CANCELLED":
         assert time.monotonic() < deadline
         time.sleep(0.3)
     assert jupiter.find(over) is None  # refused jobs never count as "already submitted"
@@ -294,9 +371,15 @@ def test_slurm_refusals_and_a_bad_token(gateway, slurm, tmp_path):
     jupiter.cancel(job_id)
     jupiter.cancel(job_id)  # twice is harmless
 
-    lumi_token = slurm["lumi"].token_file
+    if slurm["lumi"].name != slurm["jupiter"].name:  # another cluster's (valid) token
+        wrong_token = slurm["lumi"].token_file
+    else:  # one cluster: a token signed with another key
+        forged = tmp_path / "forged-token"
+        token = Path(slurm["jupiter"].token_file).read_text().strip()
+        forged.write_text(("y" if token[0] == "x" else "x") + token[1:])
+        wrong_token = str(forged)
     wrong = Factory(name="jupiter", connector="slurmrest", connector_settings={
-        **gateway["factories"]["jupiter"].connector_settings, "token_file": lumi_token})
+        **gateway["factories"]["jupiter"].connector_settings, "token_file": wrong_token})
     health = connector_for(wrong).health()
     assert not health.ok and health.detail == "token rejected: rotate the token file"
     assert connector_for(gateway["factories"]["lumi"]).health().ok
@@ -310,7 +393,8 @@ def test_a_job_name_cannot_forge_another_installations_tag(gateway, slurm):
                                   connector_settings=settings))
     forged = JobSpec(antenna_job_id=900005, name=f"x antenna-instance={instance}\n"
                      f"antenna:job=900005,instance={instance}", script="#!/bin/bash\nsleep 60\n",
-                     gpus=1, cpus=1, memory_mb=1024, walltime_minutes=5, partition="booster")
+                     gpus=1, cpus=1, memory_mb=1024, walltime_minutes=5,
+                     partition=gateway["sites"]["jupiter"].partition)
     job_id = other.submit(forged)
     try:
         comment = slurm["jupiter"].job(job_id)["comment"]
@@ -333,16 +417,17 @@ def _database_url() -> str:
 class Worker:
     """The real `antenna worker` command in a subprocess, on the test database."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None) -> None:
         self.tmp_path = tmp_path
+        self.env = env  # None: the test database
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def start(self) -> None:
         self.starts += 1
-        env = {**os.environ, "ANTENNA_DATABASE_URL": _database_url(),
-               "DJANGO_SETTINGS_MODULE": "antenna.config.test_settings",
-               "ANTENNA_DATA_DIR": str(self.tmp_path), "PYTHONUNBUFFERED": "1"}
+        env = self.env or {**os.environ, "ANTENNA_DATABASE_URL": _database_url(),
+                           "DJANGO_SETTINGS_MODULE": "antenna.config.test_settings",
+                           "ANTENNA_DATA_DIR": str(self.tmp_path), "PYTHONUNBUFFERED": "1"}
         antenna = Path(sys.executable).with_name("antenna")
         log = open(self.tmp_path / f"worker-{self.starts}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen([str(antenna), "worker", "--interval", "0.5"],
@@ -404,12 +489,13 @@ def test_worker_killed_mid_dispatch_leaves_each_job_once(gateway, slurm, tmp_pat
         job = Job.objects.select_related("factory").get(pk=pk)
         assert job.state == "completed", (pk, job.state, job.state_reason)
         assert job.factory is not None
-        in_slurm = [j for name in CLUSTERS
-                    for j in slurm[name].jobs_named(f"antenna-{pk}", gateway["instance"])]
+        clusters = {s.name: s for s in slurm.values()}  # each cluster once
+        in_slurm = [j for s in clusters.values()
+                    for j in s.jobs_named(f"antenna-{pk}", gateway["instance"])]
         assert len(in_slurm) == 1, (pk, [(j["cluster"], j["job_id"]) for j in in_slurm])
         assert str(in_slurm[0]["job_id"]) == job.scheduler_job_id
-        assert in_slurm[0]["cluster"] == job.factory.name
-        assert in_slurm[0]["job_state"] == "COMPLETED"
+        assert in_slurm[0]["cluster"] == gateway["sites"][job.factory.name].cluster
+        assert Slurm.state_of(in_slurm[0]) == "COMPLETED"
         check_settled_from_accounting(job, slurm[job.factory.name])
         log = (gateway["workdir"] / f"antenna-{pk}" / f"slurm-{job.scheduler_job_id}.out")
         assert log.read_text() == f"done {ids.index(pk)}\n"
