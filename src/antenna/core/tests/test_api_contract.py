@@ -218,6 +218,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/opportunities", ok=("operator", 201), wrong_roles=("owner", "observer"),
              body=_body({"title": "EuroHPC AI Factories access", "kind": "ai_factory",
                          "deadline": "2099-01-31", "url": "https://eurohpc-ju.europa.eu/"})),
+    # notification preferences: everyone signed in, their own only
+    Endpoint("get", "/notification-preferences", ok=("observer", 200)),
+    Endpoint("put", "/notification-preferences", ok=("member", 200),
+             body=_body({"kinds": {"proposal_decided": "digest"}, "digest": "weekly"})),
     # reports: operators and observers, read-only; applicants and reviewers are refused
     Endpoint("get", "/reports/kpis", ok=("observer", 200),
              wrong_roles=("owner", "member", "reviewer")),
