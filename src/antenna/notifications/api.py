@@ -29,6 +29,6 @@ def get_preferences(request: HttpRequest) -> Any:
 
 @router.put("", response={200: PreferencesOut, **ERRORS})
 def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
-    notification_preferences_set(user=current_user(request), choices=dict(payload.kinds),
+    notification_preferences_set(user=current_user(request), choices={str(k): str(v) for k, v in payload.kinds.items()},
                                  digest=payload.digest)
     return _mine(request)

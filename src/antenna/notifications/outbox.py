@@ -15,6 +15,7 @@ second time: the only case of a duplicate, and the price of never losing a notic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -149,8 +150,6 @@ def outbox_send(*, now: dt.datetime | None = None, limit: int = 50) -> OutboxRep
             report.sent += 1
             report.notices += marked
     finally:
-        try:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
-        except (smtplib.SMTPException, OSError):
-            pass
     return report

@@ -17,7 +17,7 @@ from antenna.notifications.models import (
 )
 
 # A kind without a preference row is e-mailed at once.
-DEFAULTS: dict[str, str] = {kind: Delivery.IMMEDIATE for kind in NoticeKind.values}
+DEFAULTS: dict[str, str] = dict.fromkeys(NoticeKind.values, Delivery.IMMEDIATE)
 
 
 def notices_of(user: User) -> QuerySet[Notice]:
