@@ -29,6 +29,7 @@ def get_preferences(request: HttpRequest) -> Any:
 
 @router.put("", response={200: PreferencesOut, **ERRORS})
 def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
-    notification_preferences_set(user=current_user(request), choices={str(k): str(v) for k, v in payload.kinds.items()},
+    choices = {str(kind): str(delivery) for kind, delivery in payload.kinds.items()}
+    notification_preferences_set(user=current_user(request), choices=choices,
                                  digest=payload.digest)
     return _mine(request)
