@@ -58,7 +58,7 @@ def test_a_file_on_a_message_is_downloaded_only_by_those_who_see_the_request(des
     for who in ("expert", "owner"):
         download = _client(desk[who]).get(url)
         assert download.status_code == 200
-        assert b"".join(download.streaming_content) == LOG
+        assert download.getvalue() == LOG
         assert download["Content-Type"] == "application/octet-stream"
         assert download["Content-Disposition"].startswith("attachment")
     assert _client(desk["outsider"]).get(url).status_code == 404

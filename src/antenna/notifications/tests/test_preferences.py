@@ -52,7 +52,8 @@ def test_off_keeps_the_notice_in_the_list_without_e_mail_and_digest_waits():
     [now] = notice_send(users=[user], kind=NoticeKind.EVENT_REGISTERED, subject="s", body="b")
     assert (off.delivery, off.email_state, off.next_attempt_at) == (Delivery.OFF,
                                                                      EmailState.NONE, None)
-    assert digest.email_state == EmailState.PENDING and digest.next_attempt_at > now.created_at
+    assert digest.email_state == EmailState.PENDING
+    assert digest.next_attempt_at is not None and digest.next_attempt_at > now.created_at
     assert now.email_state == EmailState.PENDING and now.next_attempt_at == now.created_at
 
 
