@@ -16,7 +16,7 @@ class NoticeKind(models.TextChoices):
     REVIEW_ASSIGNED = "review_assigned", _("Review assigned")
     REVIEW_DUE = "review_due", _("Review due soon")
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
-    ALLOCATION_USAGE = "allocation_usage", _("Allocation at 80 % or 100 % use")
+    ALLOCATION_USAGE = "allocation_usage", _("Allocation used up to 80 or 100 percent")
     ALLOCATION_ENDING = "allocation_ending", _("Allocation ending (30, 7 and 0 days)")
     FINAL_REPORT_DUE = "final_report_due", _("Final report due")
     FINAL_REPORT_OVERDUE = "final_report_overdue", _("Final report overdue")
