@@ -129,3 +129,24 @@ def test_the_database_keeps_one_notice_per_occasion(world):
     # notices caused by an action (no occasion) may repeat
     Notice.objects.create(**{**fields, "occasion": ""})
     Notice.objects.create(**{**fields, "occasion": ""})
+
+
+def test_notices_caused_by_actions(world):
+    """Submitted (members and operators), review assigned, registered or waiting: told at once."""
+    submitted = Notice.objects.filter(kind=NoticeKind.PROPOSAL_SUBMITTED,
+                                      target_id=world.under_review.pk)
+    assert {n.user for n in submitted} == {world.owner, world.member, world.operator}
+    assigned = Notice.objects.get(kind=NoticeKind.REVIEW_ASSIGNED, user=world.reviewer)
+    assert world.in_peer_review.title in assigned.subject
+    assert assigned.link == f"/proposals/{world.in_peer_review.pk}/"
+    assert Notice.objects.filter(kind=NoticeKind.EXPERT_ASSIGNED, user=world.expert).exists()
+
+    TrainingEvent.objects.filter(pk=world.event.pk).update(capacity=1)
+    registration_create(event=world.event, by=world.member)
+    registration_create(event=world.event, by=world.owner)
+    subjects = dict(Notice.objects.filter(kind=NoticeKind.EVENT_REGISTERED)
+                    .values_list("user__username", "subject"))
+    assert subjects == {world.member.username: f"Registered: {world.event.title}",
+                        world.owner.username: f"On the waiting list: {world.event.title}"}
+    assert all(n.email_state == EmailState.PENDING and n.emailed_at is None
+               for n in Notice.objects.all())
