@@ -3,7 +3,8 @@
 
 - at most ANTENNA_MAX_ATTACHMENT_BYTES per file;
 - they count against the requesting organisation's upload quota
-  (ANTENNA_ORG_UPLOAD_QUOTA_BYTES), together with its proposals' attachments; an upload over
+  (ANTENNA_ORG_UPLOAD_QUOTA_BYTES), together with its proposals' attachments (registered with
+  `proposals.attachments.register_upload_usage`, so proposal uploads count them too); an upload over
   it is refused (`QuotaExceeded`, 413) before anything is written, with the organisation
   locked so that two uploads cannot both pass;
 - any file type (logs, scripts, screenshots, PDFs), since they are only ever served as a
@@ -58,7 +59,7 @@ def message_attachment_put(message: ExpertiseMessage, attachment: UploadedFile,
     check_attachment(attachment)
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     quota = int(settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES)
-    used = organization_upload_usage(organization.pk) + expertise_upload_usage(organization.pk)
+    used = organization_upload_usage(organization.pk)  # counts expertise files too (apps.py)
     size = attachment.size or 0
     if used + size > quota:
         raise QuotaExceeded(

@@ -107,3 +107,16 @@ def test_the_wait_button_on_the_request_page(desk):
     assert r.state == "waiting_for_requester"
     assert f"/expertise/{r.pk}/wait/" not in _client(expert).get(
         f"/expertise/{r.pk}/").content.decode()
+
+
+def test_expertise_files_count_against_proposal_uploads_too(desk, settings):
+    from antenna.testing import PDF_BYTES, make_call, make_proposal
+
+    r = desk["r"]
+    assert _upload(desk["member"], r.pk, content=b"x" * 100).status_code == 201
+    draft = make_proposal(desk["owner"], make_call("ai_for_science"), r.organization)
+    settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES = 100 + len(PDF_BYTES) - 1
+    assert_error(ApiClient(desk["owner"]).upload(f"/proposals/{draft.pk}/attachment"), 413,
+                 "quota")
+    settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES = 100 + len(PDF_BYTES)
+    assert ApiClient(desk["owner"]).upload(f"/proposals/{draft.pk}/attachment").status_code == 200
