@@ -13,6 +13,7 @@ from antenna.expertise.api import router as expertise_router
 from antenna.factories.api import router as factories_router
 from antenna.factories.api import site_accounts_router
 from antenna.jobs.api import router as jobs_router
+from antenna.notifications.api import router as notifications_router
 from antenna.opportunities.api import router as opportunities_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
@@ -45,3 +46,4 @@ api.add_router("/experts", experts_router)
 api.add_router("/opportunities", opportunities_router)
 api.add_router("/events", training_router)
 api.add_router("/reports", reports_router)
+api.add_router("/notification-preferences", notifications_router)

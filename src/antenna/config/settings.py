@@ -10,6 +10,9 @@ ANTENNA_UNISOLATED_LOCAL_JOBS  "1": run local jobs unsandboxed when bwrap is mis
                        only; default: ANTENNA_DEBUG)
 ANTENNA_EMAIL_URL      smtp://host:port or smtp+tls://user:pass@host:587; default: the console
 ANTENNA_EMAIL_FROM     the sender of notification e-mails
+ANTENNA_EMAIL_MAX_ATTEMPTS  attempts to e-mail a notice before it is marked failed (8)
+ANTENNA_DIGEST_HOUR    the local hour digests are e-mailed (7; weekly ones on Mondays)
+ANTENNA_SITE_URL       the portal's address, for links in e-mails (http://127.0.0.1:8000)
 """
 
 from __future__ import annotations
@@ -257,6 +260,12 @@ if _email_url.scheme in ("smtp", "smtp+tls", "smtps"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("ANTENNA_EMAIL_FROM", "Antenna <antenna@localhost>")
+# The worker sends the e-mails (notifications.outbox): a failed one is retried with back-off,
+# at most ANTENNA_EMAIL_MAX_ATTEMPTS times; digests go out at ANTENNA_DIGEST_HOUR (local time,
+# Mondays for weekly ones). Links in e-mails start with ANTENNA_SITE_URL.
+ANTENNA_EMAIL_MAX_ATTEMPTS = int(os.environ.get("ANTENNA_EMAIL_MAX_ATTEMPTS", "8"))
+ANTENNA_DIGEST_HOUR = int(os.environ.get("ANTENNA_DIGEST_HOUR", "7"))
+ANTENNA_SITE_URL = os.environ.get("ANTENNA_SITE_URL", "http://127.0.0.1:8000")
 
 # Production serves HTTPS only (behind a TLS-terminating proxy). `antenna demo` and the tests
 # run on plain HTTP on loopback and set ANTENNA_HTTPS=0.

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from antenna.accounts.access import current_user
 from antenna.accounts.models import User
@@ -16,6 +17,7 @@ from antenna.core.errors import NotFound, PermissionDenied
 from antenna.expertise.access import expertise_request_for_user
 from antenna.expertise.schemas import (
     AssignIn,
+    AttachmentMessageIn,
     ExpertiseFilters,
     ExpertiseRequestDetail,
     ExpertiseRequestIn,
@@ -32,6 +34,7 @@ from antenna.expertise.services import (
     expertise_request_create,
     expertise_request_rate,
     expertise_request_resolve,
+    expertise_request_wait,
 )
 from antenna.organizations.access import organization_for_user
 from antenna.proposals.access import proposal_for_user
@@ -75,6 +78,24 @@ def post_message(request: HttpRequest, request_id: int, payload: MessageIn) -> A
     target = _fresh(request, request_id)
     message = expertise_message_post(request=target, body=payload.body, by=current_user(request))
     return Status(201, message)
+
+
+@router.post("/{request_id}/attachments", response={201: MessageOut, **ERRORS, 413: ErrorOut})
+def post_attachment(request: HttpRequest, request_id: int, file: File[UploadedFile],
+                    form: Form[AttachmentMessageIn]) -> Any:
+    """A message with one file (multipart: `file`, and optional `body`)."""
+    target = _fresh(request, request_id)
+    message = expertise_message_post(request=target, body=form.body, attachment=file,
+                                     by=current_user(request))
+    return Status(201, message)
+
+
+@router.post("/{request_id}/wait", response={200: ExpertiseRequestDetail, **ERRORS})
+def wait_request(request: HttpRequest, request_id: int) -> Any:
+    """The assigned expert (or an operator) waits for the requester's answer."""
+    target = _fresh(request, request_id)
+    expertise_request_wait(request=target, by=current_user(request))
+    return _fresh(request, request_id)
 
 
 @router.post("/{request_id}/assign", response={200: ExpertiseRequestDetail, **ERRORS})

@@ -28,7 +28,15 @@ class RequestForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea, max_length=20000, label=_("Message"))
+    body = forms.CharField(widget=forms.Textarea, max_length=20000, label=_("Message"),
+                           required=False)
+    attachment = forms.FileField(label=_("Attach a file (optional)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("body") or "").strip() and not data.get("attachment"):
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        return data
 
 
 class RatingForm(forms.Form):

@@ -131,13 +131,17 @@ class ExpertiseRequest(models.Model):
 
 
 class ExpertiseMessage(models.Model):
-    """One message of a request's thread, by the requester's side, the expert or an operator."""
+    """One message of a request's thread, by the requester's side, the expert or an operator,
+    optionally with one attached file (`expertise.attachments`: size limit and the
+    organisation's upload quota; downloaded only by those who see the request)."""
 
     request = models.ForeignKey(ExpertiseRequest, on_delete=models.CASCADE,
                                 related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), blank=True)
+    attachment = models.FileField(_("attachment"), upload_to="expertise/%Y/%m/", blank=True,
+                                  max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -145,3 +149,7 @@ class ExpertiseMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on #{self.request_id}"
+
+    @property
+    def attachment_name(self) -> str:
+        return self.attachment.name.rsplit("/", 1)[-1] if self.attachment else ""

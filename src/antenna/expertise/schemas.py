@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import PurePath
 from typing import Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from antenna.core.api import DbId
@@ -36,6 +38,12 @@ class MessageIn(InputSchema):
     body: str = Field(min_length=1, max_length=20000)
 
 
+class AttachmentMessageIn(InputSchema):
+    """The text sent with a file (multipart form field `body`); may be empty."""
+
+    body: str = Field(default="", max_length=20000)
+
+
 class AssignIn(InputSchema):
     username: str = Field(min_length=1, max_length=150)
 
@@ -49,10 +57,24 @@ class MessageOut(Schema):
     author: str
     body: str
     created_at: dt.datetime
+    attachment: str | None
+    attachment_url: str | None
 
     @staticmethod
     def resolve_author(obj: object) -> str:
         return str(obj.author.username)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_attachment(obj: object) -> str | None:
+        name = obj.attachment.name  # type: ignore[attr-defined]
+        return PurePath(name).name if name else None
+
+    @staticmethod
+    def resolve_attachment_url(obj: object) -> str | None:
+        if not obj.attachment.name:  # type: ignore[attr-defined]
+            return None
+        return reverse("expertise:attachment", args=[obj.request_id,  # type: ignore[attr-defined]
+                                                     obj.pk])  # type: ignore[attr-defined]
 
 
 class ExpertiseRequestOut(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.models import Allocation
 from antenna.core.audit import audit_record
 from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.expertise.attachments import message_attachment_put
 from antenna.expertise.models import ExpertiseMessage, ExpertiseRequest, Language, Topic
 from antenna.expertise.routing import suggest_expert
 from antenna.expertise.selectors import expert_candidates
@@ -129,12 +131,13 @@ def _may_write(r: ExpertiseRequest, user: User) -> bool:
     return user.is_operator or r.expert_id == user.pk or is_member(user, r.organization)
 
 
-def expertise_message_post(*, request: ExpertiseRequest, body: str,
-                           by: User) -> ExpertiseMessage:
-    """Add a message to the thread. The expert's first message is the first response; it
-    moves an assigned request to in progress. A requester's reply to a request waiting for
-    them moves it back to in progress."""
-    if not body.strip():
+def expertise_message_post(*, request: ExpertiseRequest, body: str, by: User,
+                           attachment: UploadedFile | None = None) -> ExpertiseMessage:
+    """Add a message to the thread, optionally with a file (`expertise.attachments`). The
+    expert's first message is the first response; it moves an assigned request to in
+    progress. A requester's reply to a request waiting for them moves it back to in
+    progress."""
+    if not body.strip() and attachment is None:
         raise ValidationFailed(_("body: write a message."))
     with transaction.atomic():
         r = _locked(request)
@@ -144,8 +147,12 @@ def expertise_message_post(*, request: ExpertiseRequest, body: str,
         if REQUEST_MACHINE.is_terminal(r.state):
             raise InvalidTransition(_("This request is closed; file a new one."))
         message = ExpertiseMessage.objects.create(request=r, author=by, body=body.strip())
+        if attachment is not None:
+            message_attachment_put(message, attachment, r.organization)
         audit_record(action="expertise.message", target=r, by=by,
-                     organization_id=r.organization_id, after={"message": message.pk})
+                     organization_id=r.organization_id,
+                     after={"message": message.pk,
+                            "attachment": message.attachment.name or None})
         from_expert = by.pk == r.expert_id
         if from_expert and r.first_response_at is None:
             r.first_response_at = message.created_at
@@ -175,6 +182,13 @@ def expertise_request_wait(*, request: ExpertiseRequest, by: User) -> ExpertiseR
         if not (by.is_operator or r.expert_id == by.pk):
             raise PermissionDenied(_("Only the assigned expert or an operator can do this."))
         _move(r, R.WAITING, by=by, action="expertise.wait")
+        notice_send(users=[r.requester] if r.requester_id != by.pk else [],
+                    kind=NoticeKind.EXPERTISE_MESSAGE,
+                    subject=gettext_lazy("Expertise request #%(pk)s waits for your answer"),
+                    body=gettext_lazy("%(expert)s waits for your answer on \"%(title)s\": "
+                                      "reply on the request's page."),
+                    params={"pk": r.pk, "expert": by.get_username(), "title": r.title},
+                    link=_link(r), by=by)
     return r
 
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("expertise/<int:pk>/messages/", views.request_message, name="message"),
     path("expertise/<int:pk>/resolve/", views.request_resolve, name="resolve"),
     path("expertise/<int:pk>/rating/", views.request_rate, name="rate"),
+    path("expertise/<int:pk>/wait/", views.request_wait, name="wait"),
+    path("expertise/<int:pk>/messages/<int:message_pk>/attachment/", views.message_attachment,
+         name="attachment"),
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +24,7 @@ from antenna.expertise.services import (
     expertise_request_create,
     expertise_request_rate,
     expertise_request_resolve,
+    expertise_request_wait,
 )
 from antenna.organizations.access import is_member
 from antenna.organizations.selectors import organizations_of_user
@@ -59,6 +62,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "r": r, "thread": list(thread_of(r)), "message_form": MessageForm(),
         "rating_form": RatingForm(), "is_member": member,
         "may_resolve": user.is_operator or r.expert_id == user.pk,
+        "may_wait": (user.is_operator or r.expert_id == user.pk)
+        and r.state in ("assigned", "in_progress"),
         "may_write": member or user.is_operator or r.expert_id == user.pk,
     })
 
@@ -68,13 +73,16 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     r = visible_or_404(expertise_request_for_user, user, pk)
     try:
         if action == "message":
-            form = MessageForm(request.POST)
+            form = MessageForm(request.POST, request.FILES)
             if not form.is_valid():
-                messages.error(request, _("Write a message."))
+                messages.error(request, _("Write a message or attach a file."))
                 return redirect("expertise:detail", pk)
-            expertise_message_post(request=r, body=form.cleaned_data["body"], by=user)
+            expertise_message_post(request=r, body=form.cleaned_data["body"] or "",
+                                   attachment=form.cleaned_data.get("attachment"), by=user)
         elif action == "resolve":
             expertise_request_resolve(request=r, by=user)
+        elif action == "wait":
+            expertise_request_wait(request=r, by=user)
         else:
             rating = RatingForm(request.POST)
             if not rating.is_valid():
@@ -97,6 +105,30 @@ def request_message(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "resolve")
+
+
+@login_required
+@require_POST
+def request_wait(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "wait")
+
+
+@login_required
+def message_attachment(request: HttpRequest, pk: int, message_pk: int) -> FileResponse:
+    """A message's file, as a download, for those who see the request (others: 404)."""
+    r = visible_or_404(expertise_request_for_user, current_user(request), pk)
+    message = thread_of(r).filter(pk=message_pk).exclude(attachment="").first()
+    if message is None:
+        raise Http404(_("No such attachment."))
+    try:
+        handle = message.attachment.open("rb")
+    except OSError as exc:
+        raise Http404(_("The file is no longer stored.")) from exc
+    response = FileResponse(handle, as_attachment=True,
+                            filename=PurePath(message.attachment.name).name,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

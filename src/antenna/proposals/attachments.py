@@ -1,7 +1,8 @@
 """Proposal attachments in storage: each organisation's upload quota, and no orphaned files.
 
 An organisation's usage is the size of the files its proposals point to now (a replaced file is
-deleted once the replacement is committed, so it stops counting). The quota is
+deleted once the replacement is committed, so it stops counting), plus the files other apps
+register (`register_upload_usage`: the expertise desk's message attachments). The quota is
 `ANTENNA_ORG_UPLOAD_QUOTA_BYTES` (default 200 MB); an upload that would go over it is refused
 with `QuotaExceeded` (413) before anything is written.
 """
@@ -9,6 +10,7 @@ with `QuotaExceeded` (413) before anything is written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -23,10 +25,22 @@ from antenna.proposals.models import Proposal
 log = logging.getLogger("antenna.proposals")
 
 
+# Other apps' files that count against the same quota (expertise message attachments):
+# registered in their AppConfig.ready(), since this app cannot import them.
+UsageCounter = Callable[[int], int]
+_OTHER_USAGE: dict[str, UsageCounter] = {}
+
+
+def register_upload_usage(name: str, counter: UsageCounter) -> None:
+    """`counter(organization_id)` gives the bytes another app stores for the organisation."""
+    _OTHER_USAGE[name] = counter
+
+
 def organization_upload_usage(organization_id: int, *, excluding: int | None = None) -> int:
     """Bytes of the attachments an organisation's proposals point to (optionally not counting
-    one proposal's, the one being replaced). A file missing from storage counts 0."""
-    total = 0
+    one proposal's, the one being replaced), plus the other apps' registered files. A file
+    missing from storage counts 0."""
+    total = sum(counter(organization_id) for counter in _OTHER_USAGE.values())
     proposals = (Proposal.objects.filter(organization_id=organization_id)
                  .exclude(attachment="").only("attachment"))
     if excluding is not None:

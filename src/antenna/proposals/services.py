@@ -271,6 +271,7 @@ def proposal_submit(*, proposal: Proposal, by: User) -> Proposal:
             p.decision_due_at = _decision_due(p.call, now)
             _move(p, P.SUBMITTED, by=by, action="proposal.submit")
             _move(p, P.TECHNICAL_REVIEW, by=None, action="proposal.start_technical_review")
+            _notify_submitted(p, by=by)
             if p.call.review_process == ReviewProcess.AUTOMATIC:
                 _decide_automatically(p)
     except IntegrityError as exc:  # the one-per-call constraint under a concurrent submit
@@ -279,6 +280,18 @@ def proposal_submit(*, proposal: Proposal, by: User) -> Proposal:
               "in this call.")
         ) from exc
     return p
+
+
+def _notify_submitted(p: Proposal, *, by: User) -> None:
+    """Tell the organisation's members and the operators that a proposal is submitted."""
+    people = list(User.objects.filter(memberships__organization_id=p.organization_id)) + list(
+        User.objects.filter(role=PlatformRole.OPERATOR))
+    notice_send(users=people, kind=NoticeKind.PROPOSAL_SUBMITTED,
+                subject=gettext_lazy("Proposal submitted: %(title)s"),
+                body=gettext_lazy("%(org)s submitted \"%(title)s\" to %(call)s."),
+                params={"title": p.title, "org": p.organization.legal_name,
+                        "call": p.call.title},
+                link=f"/proposals/{p.pk}/", by=by, target=p, occasion="submitted")
 
 
 def _decide_automatically(p: Proposal) -> None:
@@ -307,7 +320,7 @@ def _record_decision(p: Proposal, *, outcome: str, gpu_hours: int, factory: Fact
 
 
 def _notify_decided(p: Proposal, *, outcome: str, gpu_hours: int, by: User | None) -> None:
-    """Tell the organisation's members (in the portal, and by e-mail after commit)."""
+    """Tell the organisation's members (in the portal; the worker e-mails it)."""
     members = User.objects.filter(memberships__organization_id=p.organization_id)
     if outcome == Decision.Outcome.ACCEPT:
         subject = gettext_lazy("Proposal accepted: %(title)s")
@@ -405,6 +418,12 @@ def proposal_assign_reviewer(*, proposal: Proposal, reviewer: User | str,
                                                      assigned_by=by, due_at=due)
         audit_record(action="proposal.assign_reviewer", target=p, by=by,
                      organization_id=p.organization_id, after={"reviewer": reviewer.username})
+        notice_send(users=[reviewer], kind=NoticeKind.REVIEW_ASSIGNED,
+                    subject=gettext_lazy("Review assigned: %(title)s"),
+                    body=gettext_lazy("You are asked to review \"%(title)s\" by %(due)s."),
+                    params={"title": p.title,
+                            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+                    link=f"/proposals/{p.pk}/", by=by)
         if p.state == P.TECHNICAL_REVIEW:
             _ensure_assessment(p, by, _("Technically feasible: sent to peer review."))
             _move(p, P.PEER_REVIEW, by=by, action="proposal.start_peer_review")

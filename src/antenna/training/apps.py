@@ -6,3 +6,9 @@ class TrainingConfig(AppConfig):
     name = "antenna.training"
     label = "training"
     verbose_name = _("Training events")
+
+    def ready(self) -> None:
+        from antenna.notifications.periodic import register
+        from antenna.training import reminders
+
+        register("events_remind", reminders.events_remind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,6 +57,16 @@ def registration_create(*, event: TrainingEvent, by: User) -> Registration:
         registration = Registration.objects.create(event=e, user=by, state=state)
         audit_record(action="event.register", target=registration, by=by,
                      after={"event": e.pk, "state": state})
+        when = timezone.localtime(e.starts_at).strftime("%Y-%m-%d %H:%M")
+        if state == S.REGISTERED:
+            subject = gettext_lazy("Registered: %(title)s")
+            body = gettext_lazy("You are registered for %(title)s, on %(when)s.")
+        else:
+            subject = gettext_lazy("On the waiting list: %(title)s")
+            body = gettext_lazy("%(title)s (%(when)s) is full: you are on its waiting list "
+                                "and will be told if a place frees up.")
+        notice_send(users=[by], kind=NoticeKind.EVENT_REGISTERED, subject=subject, body=body,
+                    params={"title": e.title, "when": when}, by=by)
     return registration
 
 

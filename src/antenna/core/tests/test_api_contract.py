@@ -192,6 +192,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/expertise-requests/{expertise_request}/messages", ok=("member", 201),
              wrong_roles=("observer",), scoped=("expertise_request",),
              body=_body({"body": "Any news?"})),
+    Endpoint("post", "/expertise-requests/{expertise_request}/attachments", ok=("member", 201),
+             wrong_roles=("observer",), scoped=("expertise_request",), upload=True),
+    Endpoint("post", "/expertise-requests/{expertise_request}/wait", ok=("expert", 200),
+             wrong_roles=("owner", "member", "observer"), scoped=("expertise_request",)),
     Endpoint("post", "/expertise-requests/{expertise_request}/assign", ok=("operator", 200),
              wrong_roles=("owner", "member", "observer", "expert"),
              scoped=("expertise_request",),
@@ -218,6 +222,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("post", "/opportunities", ok=("operator", 201), wrong_roles=("owner", "observer"),
              body=_body({"title": "EuroHPC AI Factories access", "kind": "ai_factory",
                          "deadline": "2099-01-31", "url": "https://eurohpc-ju.europa.eu/"})),
+    # notification preferences: everyone signed in, their own only
+    Endpoint("get", "/notification-preferences", ok=("observer", 200)),
+    Endpoint("put", "/notification-preferences", ok=("member", 200),
+             body=_body({"kinds": {"proposal_decided": "digest"}, "digest": "weekly"})),
     # reports: operators and observers, read-only; applicants and reviewers are refused
     Endpoint("get", "/reports/kpis", ok=("observer", 200),
              wrong_roles=("owner", "member", "reviewer")),

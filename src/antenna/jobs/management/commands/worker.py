@@ -13,13 +13,15 @@ from django.db import close_old_connections
 
 from antenna.allocations.services import allocations_expire_due
 from antenna.jobs.dispatch import run_cycle
+from antenna.notifications.periodic import notifications_step
 
 log = logging.getLogger("antenna.worker")
 
 
 class Command(BaseCommand):
     help = ("Run the worker: dispatch queued jobs to factories, poll each factory in bulk, "
-            "cancel, settle GPU-hours, retry with back-off. Safe to run several at once on "
+            "cancel, settle GPU-hours, retry with back-off; find the time-based notices "
+            "(every 5 minutes) and send the e-mail outbox. Safe to run several at once on "
             "PostgreSQL, and to kill and restart at any point.")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +43,7 @@ class Command(BaseCommand):
         cycles = 1 if options["once"] else options["cycles"]
         done = 0
         last_expiry = 0.0
+        last_scan = -1e9
         while not stopping:
             close_old_connections()
             try:
@@ -54,6 +57,17 @@ class Command(BaseCommand):
                              report.rejected, report.cancelled)
             except Exception:
                 log.exception("worker cycle failed; retrying next cycle")
+            try:
+                scan = time.monotonic() - last_scan > 300
+                step = notifications_step(scan=scan)
+                if scan:
+                    last_scan = time.monotonic()
+                mail = step.outbox
+                if mail and (mail.sent or mail.retried or mail.failed):
+                    log.info("mail: sent=%s retried=%s failed=%s", mail.sent, mail.retried,
+                             mail.failed)
+            except Exception:
+                log.exception("notification step failed; retrying next cycle")
             done += 1
             if cycles and done >= cycles:
                 break
