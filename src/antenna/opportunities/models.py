@@ -22,6 +22,7 @@ class Opportunity(models.Model):
     regions and ISO countries (an empty list means any)."""
 
     title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OpportunityKind.choices)
     deadline = models.DateField(_("deadline"))
     eligible_kinds = models.JSONField(default=list, blank=True)

@@ -14,6 +14,7 @@ class TrainingEvent(models.Model):
     """A course or workshop: dates, online or a place, language, level, capacity, topics."""
 
     title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("capacity"))
