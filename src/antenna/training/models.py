@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from antenna.training.states import RegistrationState
 
@@ -25,6 +26,9 @@ class TrainingEvent(models.Model):
     topics = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+
+    # Stored text in four languages (translation.py): the manager reads the language columns.
+    objects: MultilingualManager[TrainingEvent] = MultilingualManager()
 
     class Meta:
         ordering = ["starts_at", "pk"]

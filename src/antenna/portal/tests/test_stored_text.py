@@ -114,8 +114,9 @@ def test_events_and_opportunities_are_written_and_read_per_language(operator):
                                                        "Travaux pratiques.")
     client.headers["Accept-Language"] = "de"
     assert client.get("/events").json()[0]["title"] == "Scaling PyTorch"
-    org = testing.make_org(testing.make_user())
-    member = ApiClient(org.memberships.first().user)
+    owner = testing.make_user()
+    org = testing.make_org(owner)
+    member = ApiClient(owner)
     member.headers["Accept-Language"] = "de"
     [match] = member.get(f"/opportunities?organization={org.pk}").json()
     assert match["title"] == "Zugang zu den AI-Fabriken"
