@@ -10,9 +10,11 @@ one when that is empty. Services write with `in_base_language()` active, so the 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import cast
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import Promise, lazy
 
 BASE_LANGUAGE: str = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
 OTHER_LANGUAGES: tuple[str, ...] = tuple(
@@ -32,3 +34,9 @@ def base_language_names(*fields: str) -> list[str]:
 def in_base_language() -> AbstractContextManager[None]:
     """Activate English while a service reads or writes translated fields by their plain name."""
     return translation.override(BASE_LANGUAGE)
+
+
+def read_when_shown(obj: object, field: str) -> Promise:
+    """`obj.field`, read only when turned into text: in the language active then. A notice is
+    rendered in each recipient's language, so its stored texts must be read that late."""
+    return cast(Promise, lazy(lambda: str(getattr(obj, field)), str)())

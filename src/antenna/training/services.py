@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from antenna.accounts.models import User
 from antenna.core.audit import audit_record
 from antenna.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from antenna.core.translated import in_base_language, translation_names
+from antenna.core.translated import in_base_language, read_when_shown, translation_names
 from antenna.notifications.models import NoticeKind
 from antenna.notifications.services import notice_send
 from antenna.training.models import Registration, TrainingEvent
@@ -99,5 +99,5 @@ def registration_cancel(*, event: TrainingEvent, by: User) -> Registration:
                             subject=gettext_lazy("You have a place at %(title)s"),
                             body=gettext_lazy("A place freed up: you are now registered for "
                                               "%(title)s."),
-                            params={"title": e.title}, by=by)
+                            params={"title": read_when_shown(e, "title")}, by=by)
     return registration

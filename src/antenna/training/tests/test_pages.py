@@ -106,3 +106,19 @@ def test_icalendar_file_and_feed():
     summaries = [str(v["SUMMARY"]) for v in Calendar.from_ical(feed.content).walk("VEVENT")]
     assert summaries == ["ROCm pour les utilisateurs de CUDA"]
     assert _client().get("/events/987654/event.ics").status_code == 404
+
+
+def test_the_promotion_notice_names_the_event_in_the_recipients_language():
+    from antenna.accounts.models import User
+    from antenna.notifications.models import Notice
+    from antenna.training.services import registration_cancel
+
+    event = _event(capacity=1, title="Scaling PyTorch", title_nl="PyTorch opschalen")
+    first, second = make_user(), make_user()
+    User.objects.filter(pk=second.pk).update(preferred_language="nl")
+    second.refresh_from_db()
+    registration_create(event=event, by=first)
+    registration_create(event=event, by=second)
+    registration_cancel(event=event, by=first)
+    notice = Notice.objects.get(user=second, kind="event_promoted")
+    assert "PyTorch opschalen" in notice.body and "Scaling PyTorch" not in notice.body
