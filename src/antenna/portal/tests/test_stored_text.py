@@ -3,9 +3,11 @@ language (API, services) and shown in the page's language, falling back to Engli
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from antenna import testing
 from antenna.calls.models import Call
@@ -120,3 +122,29 @@ def test_events_and_opportunities_are_written_and_read_per_language(operator):
     member.headers["Accept-Language"] = "de"
     [match] = member.get(f"/opportunities?organization={org.pk}").json()
     assert match["title"] == "Zugang zu den AI-Fabriken"
+
+
+def test_the_admin_edits_each_language(client, operator, factory):
+    from antenna.accounts.models import User
+    from antenna.opportunities.services import opportunity_create
+    from antenna.training.services import event_create
+
+    call = testing.make_call("fast_lane", factories=[factory], by=operator)
+    starts = timezone.now() + dt.timedelta(days=3)
+    event = event_create(title="E", starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+                         capacity=3, by=operator)
+    opportunity = opportunity_create(title="O", kind="tef", deadline=dt.date(2099, 1, 1),
+                                     url="https://example.org/", by=operator)
+    User.objects.filter(pk=operator.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    for url, fields in ((f"/admin/calls/call/{call.pk}/change/", ("title", "description")),
+                        (f"/admin/factories/factory/{factory.pk}/change/",
+                         ("description", "location")),
+                        (f"/admin/training/trainingevent/{event.pk}/change/",
+                         ("title", "description")),
+                        (f"/admin/opportunities/opportunity/{opportunity.pk}/change/",
+                         ("title", "description"))):
+        html = client.get(url).content.decode()
+        for field in fields:
+            for code in ("en", "fr", "nl", "de"):
+                assert f'name="{field}_{code}"' in html, (url, field, code)
