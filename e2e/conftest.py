@@ -133,6 +133,7 @@ class Demo:
     large_scale_for_ui: int            # in technical review; the review test assigns reviewers
     large_scale_in_review: int         # in peer review, demo-reviewer assigned
     fast_lane: int                     # in technical review; the decision test decides it
+    event: int                         # the full training event, demo-applicant waiting
 
 
 @pytest.fixture(scope="session")
@@ -170,10 +171,11 @@ def demo(portal: LivePortal) -> Demo:
         "gpus": 1, "walltime_minutes": 5,
     })
     assert wait_for_job(portal, applicant, job["id"]) == "completed"
+    event = min(portal.api(applicant, "GET", "/events"), key=lambda e: e["capacity"])
     return Demo(calls=calls, playground_proposal=int(allocation["proposal"]),
                 allocation=int(allocation["id"]), job=int(job["id"]),
                 large_scale_for_ui=large_ui, large_scale_in_review=large_review,
-                fast_lane=fast)
+                fast_lane=fast, event=int(event["id"]))
 
 
 # --- the browser ---------------------------------------------------------------------------

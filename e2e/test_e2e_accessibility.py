@@ -40,6 +40,9 @@ PAGES: list[tuple[str, str | None, Callable[[Any], str], str]] = [
     ("overview", "demo-observer", lambda d: "/overview/?group_by=month", "#kpi-hours"),
     ("outlook", "demo-observer", lambda d: "/reports/outlook/", "#outlook-chart"),
     ("transparency", None, lambda d: "/transparency/", "main h1"),
+    ("events", None, lambda d: "/events/", "main h1"),
+    ("event", "demo-applicant", lambda d: f"/events/{d.event}/", "#registration"),
+    ("opportunities", "demo-applicant", lambda d: "/opportunities/", "main h1"),
     ("review-form", "demo-reviewer", lambda d: f"/proposals/{d.large_scale_in_review}/review/",
      "input[name=no_conflict]"),
 ]

@@ -1,10 +1,11 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from antenna.calls.models import Call
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(TranslationAdmin):  # a tab per language
     """Operators change a call's rules here (every rule is per call)."""
 
     list_display = ("title", "mode", "opens_on", "closes_on", "min_gpu_hours", "max_gpu_hours",

@@ -8,12 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager, MultilingualQuerySet
 
 from antenna.calls.modes import AccessMode, ReviewProcess
 from antenna.factories.models import Factory
 
 
-class CallQuerySet(models.QuerySet["Call"]):
+class CallQuerySet(MultilingualQuerySet["Call"]):
     def open_on(self, day: dt.date) -> CallQuerySet:
         """Calls accepting submissions on `day`."""
         return self.filter(
@@ -55,7 +56,8 @@ class Call(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CallQuerySet.as_manager()
+    # Stored text in four languages (translation.py): the manager reads the language columns.
+    objects = MultilingualManager.from_queryset(CallQuerySet)()
 
     class Meta:
         ordering = ["mode", "title"]

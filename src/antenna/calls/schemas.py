@@ -21,6 +21,14 @@ class CallIn(InputSchema):
     mode: Literal["playground", "fast_lane", "large_scale", "ai_for_science"]
     factories: list[DbId] = Field(min_length=1)
     description: str | None = None
+    # The texts in the other languages (English is `title`, `description`); an empty or
+    # missing one falls back to English (docs/i18n.md).
+    title_fr: str | None = Field(None, max_length=200)
+    title_nl: str | None = Field(None, max_length=200)
+    title_de: str | None = Field(None, max_length=200)
+    description_fr: str | None = None
+    description_nl: str | None = None
+    description_de: str | None = None
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
     cutoff_dates: list[dt.date] | None = None

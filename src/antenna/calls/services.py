@@ -15,8 +15,12 @@ from antenna.calls.modes import DEFAULT_CRITERIA, MODE_DEFAULTS, AccessMode, Rev
 from antenna.core.audit import audit_record
 from antenna.core.countries import DEFAULT_ELIGIBLE_COUNTRIES, is_country_code
 from antenna.core.errors import NotFound, PermissionDenied, ValidationFailed
+from antenna.core.translated import base_language_names, in_base_language, translation_names
 from antenna.factories.models import Factory
 from antenna.organizations.models import OrganizationKind
+
+# The call's texts kept in every language (calls/translation.py).
+TRANSLATED = ("title", "description")
 
 # The largest budget a call may offer: fits the database's integer columns everywhere.
 MAX_GPU_HOURS = 1_000_000_000
@@ -31,8 +35,9 @@ def _validated(values: dict[str, Any]) -> dict[str, Any]:
     """Check a full set of call rules; raise ValidationFailed naming the field to fix."""
     if not str(values["title"]).strip():
         raise ValidationFailed(_("Give the call a title."))
-    if len(str(values["title"])) > 200:
-        raise ValidationFailed(_("Keep the title under 200 characters."))
+    for name in ("title", *translation_names("title")):
+        if len(str(values.get(name) or "")) > 200:
+            raise ValidationFailed(_("Keep the title under 200 characters."))
     for kind in values["eligible_kinds"]:
         if kind not in OrganizationKind.values:
             raise ValidationFailed(
@@ -118,6 +123,7 @@ def call_create(
         "decision_target_days": defaults.decision_target_days,
         "require_pi_contract_margin": mode == AccessMode.AI_FOR_SCIENCE,
         "is_published": True,
+        **dict.fromkeys(translation_names(*TRANSLATED), ""),
     }
     unknown = set(overrides) - set(values)
     if unknown:
@@ -141,7 +147,7 @@ def call_create(
             _("factories: no factory with id %(ids)s.")
             % {"ids": ", ".join(str(i) for i in sorted(missing))}
         )
-    with transaction.atomic():
+    with transaction.atomic(), in_base_language():
         call = Call.objects.create(**values)
         call.factories.set(found)
         audit_record(action="call.create", target=call, by=by,
@@ -153,15 +159,18 @@ def call_update(*, call: Call, by: User, **changes: Any) -> Call:
     """Change a call's rules (operators)."""
     _require_operator(by)
     factories = changes.pop("factories", None)
-    editable = {f.name for f in Call._meta.concrete_fields} - {"id", "created_at", "mode"}
+    # The English texts go by their plain names (`title`), the others by theirs (`title_fr`).
+    editable = ({f.name for f in Call._meta.concrete_fields} - {"id", "created_at", "mode"}
+                - set(base_language_names(*TRANSLATED)))
     unknown = set(changes) - editable
     if unknown:
         raise ValidationFailed(_("Unknown call fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
-    values = {f: getattr(call, f) for f in editable}
+    with in_base_language():
+        values = {f: getattr(call, f) for f in editable}
     before = dict(values)
     values.update(changes)
     values = _validated(values)
-    with transaction.atomic():
+    with transaction.atomic(), in_base_language():
         for key, value in values.items():
             setattr(call, key, value)
         call.save()

@@ -73,6 +73,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: stored text in four languages (docs/i18n.md)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -225,6 +226,13 @@ LANGUAGES = [
     ("de", _("German")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Stored text (call titles, factory descriptions, events, opportunities) in every language
+# above: `title_en`, `title_fr`, ...; a missing translation falls back to English, which the
+# plain field name (`title=`) fills when nothing else is given (docs/i18n.md).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "fr", "nl", "de")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -25,6 +25,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
                       allocations_urls.app_name))),
     path("", include("antenna.jobs.urls")),
     path("", include("antenna.expertise.urls")),
+    path("", include("antenna.training.urls")),
+    path("", include("antenna.opportunities.urls")),
     path("", include("antenna.notifications.urls")),
     path("", include("antenna.reports.urls")),
 ]

@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from antenna.accounts.models import User
 from antenna.core.admin import ReadOnlyAdmin, service_action
@@ -21,7 +22,7 @@ def _set_status_action(status: FactoryStatus) -> Callable[..., None]:
 
 
 @admin.register(Factory)
-class FactoryAdmin(admin.ModelAdmin):
+class FactoryAdmin(TranslationAdmin):  # a tab per language
     """Operators keep factories, partitions and accounting conversions here."""
 
     list_display = ("display_name", "name", "kind", "country", "status", "accounting_unit",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from antenna.factories.partition_fit import partition_fits
 from antenna.factories.states import SiteAccountState
@@ -87,6 +88,9 @@ class Factory(models.Model):
     scheduler_checked_at = models.DateTimeField(_("scheduler last probed"), null=True,
                                                 blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Stored text in four languages (translation.py): the manager reads the language columns.
+    objects: MultilingualManager[Factory] = MultilingualManager()
 
     class Meta:
         ordering = ["kind", "display_name"]

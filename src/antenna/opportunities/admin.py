@@ -1,10 +1,11 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from antenna.opportunities.models import Opportunity
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(TranslationAdmin):  # a tab per language
     """Operators keep the catalogue here or through POST /api/v1/opportunities."""
 
     list_display = ("title", "kind", "deadline", "eligible_kinds", "regions")

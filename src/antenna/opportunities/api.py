@@ -21,12 +21,13 @@ ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut
 @router.get("", response={200: list[OpportunityOut], **ERRORS})
 def list_opportunities(request: HttpRequest, filters: Query[OpportunityFilters]) -> Any:
     organization = organization_for_user(current_user(request), filters.organization)
-    return [{"id": m.opportunity.pk, "title": m.opportunity.title, "kind": m.opportunity.kind,
+    return [{"id": m.opportunity.pk, "title": m.opportunity.title,
+             "description": m.opportunity.description, "kind": m.opportunity.kind,
              "deadline": m.opportunity.deadline, "url": m.opportunity.url, "reason": m.reason}
             for m in opportunities_for(organization)]
 
 
 @router.post("", response={201: OpportunityOut, **ERRORS})
 def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Any:
-    created = opportunity_create(by=current_user(request), **payload.dict())
+    created = opportunity_create(by=current_user(request), **payload.dict(exclude_none=True))
     return Status(201, created)

@@ -26,10 +26,10 @@ class Criteria:
     countries: Sequence[str]
 
 
-def match_reason(criteria: Criteria, profile: Profile) -> str | None:
-    """None when the organisation is not eligible; else the reason it fits, e.g.
-    "kind: sme; region: wallonia" (or "open to all")."""
-    reasons: list[str] = []
+def matched_criteria(criteria: Criteria, profile: Profile) -> list[str] | None:
+    """None when the organisation is not eligible; else the criteria it meets ("kind",
+    "sector", "region", "country"; empty when the opportunity is open to all)."""
+    met: list[str] = []
     for name, allowed, value in (("kind", criteria.eligible_kinds, profile.kind),
                                  ("sector", criteria.sectors, profile.sector),
                                  ("region", criteria.regions, profile.region),
@@ -38,5 +38,16 @@ def match_reason(criteria: Criteria, profile: Profile) -> str | None:
             continue
         if value not in allowed:
             return None
-        reasons.append(f"{name}: {value}")
-    return "; ".join(reasons) or "open to all"
+        met.append(name)
+    return met
+
+
+def match_reason(criteria: Criteria, profile: Profile) -> str | None:
+    """None when the organisation is not eligible; else the reason it fits, e.g.
+    "kind: sme; region: wallonia" (or "open to all")."""
+    met = matched_criteria(criteria, profile)
+    if met is None:
+        return None
+    values = {"kind": profile.kind, "sector": profile.sector, "region": profile.region,
+              "country": profile.country}
+    return "; ".join(f"{name}: {values[name]}" for name in met) or "open to all"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 
 class OpportunityKind(models.TextChoices):
@@ -22,6 +23,7 @@ class Opportunity(models.Model):
     regions and ISO countries (an empty list means any)."""
 
     title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OpportunityKind.choices)
     deadline = models.DateField(_("deadline"))
     eligible_kinds = models.JSONField(default=list, blank=True)
@@ -32,6 +34,9 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+
+    # Stored text in four languages (translation.py): the manager reads the language columns.
+    objects: MultilingualManager[Opportunity] = MultilingualManager()
 
     class Meta:
         ordering = ["deadline", "pk"]

@@ -23,6 +23,15 @@ class OpportunityIn(InputSchema):
     sectors: list[str] = []
     regions: list[str] = []
     countries: list[str] = []
+    # The texts in the other languages (English is `title`, `description`); an empty or
+    # missing one falls back to English (docs/i18n.md).
+    description: str = Field("", max_length=5000)
+    title_fr: str | None = Field(None, max_length=200)
+    title_nl: str | None = Field(None, max_length=200)
+    title_de: str | None = Field(None, max_length=200)
+    description_fr: str | None = Field(None, max_length=5000)
+    description_nl: str | None = Field(None, max_length=5000)
+    description_de: str | None = Field(None, max_length=5000)
 
 
 class OpportunityFilters(InputSchema):
@@ -32,6 +41,7 @@ class OpportunityFilters(InputSchema):
 class OpportunityOut(Schema):
     id: int
     title: str
+    description: str = ""
     kind: str
     deadline: dt.date
     url: str

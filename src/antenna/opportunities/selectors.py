@@ -6,15 +6,19 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from antenna.opportunities.matching import Criteria, Profile, match_reason
+from antenna.opportunities.matching import Criteria, Profile, match_reason, matched_criteria
 from antenna.opportunities.models import Opportunity
 from antenna.organizations.models import Organization
 
 
 @dataclass(frozen=True)
 class Match:
+    """An opportunity the organisation may apply to; `reason` is the API's ("kind: sme"),
+    `criteria` the names of the criteria met (empty: open to all), for the pages to word."""
+
     opportunity: Opportunity
     reason: str
+    criteria: tuple[str, ...] = ()
 
 
 def opportunities_for(organization: Organization) -> list[Match]:
@@ -23,8 +27,8 @@ def opportunities_for(organization: Organization) -> list[Match]:
                       region=organization.region, country=organization.country)
     matches = []
     for o in Opportunity.objects.filter(deadline__gte=timezone.localdate()):
-        reason = match_reason(Criteria(o.eligible_kinds, o.sectors, o.regions, o.countries),
-                              profile)
+        criteria = Criteria(o.eligible_kinds, o.sectors, o.regions, o.countries)
+        reason = match_reason(criteria, profile)
         if reason is not None:
-            matches.append(Match(o, reason))
+            matches.append(Match(o, reason, tuple(matched_criteria(criteria, profile) or ())))
     return matches

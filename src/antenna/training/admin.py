@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
 
 from antenna.training.models import Registration, TrainingEvent
 
 
 @admin.register(TrainingEvent)
-class TrainingEventAdmin(admin.ModelAdmin):
+class TrainingEventAdmin(TranslationAdmin):  # a tab per language
     """Operators edit an event's texts here; publishing is through the API's service."""
 
     list_display = ("title", "starts_at", "capacity", "language", "online", "place")

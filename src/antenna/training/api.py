@@ -35,7 +35,7 @@ def list_events(request: HttpRequest) -> Any:
 
 @router.post("", response={201: EventOut, **ERRORS})
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
-    return Status(201, event_create(by=current_user(request), **payload.dict()))
+    return Status(201, event_create(by=current_user(request), **payload.dict(exclude_none=True)))
 
 
 @router.post("/{event_id}/registrations", response={201: RegistrationOut, **ERRORS})

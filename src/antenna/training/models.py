@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from antenna.training.states import RegistrationState
 
@@ -14,6 +15,7 @@ class TrainingEvent(models.Model):
     """A course or workshop: dates, online or a place, language, level, capacity, topics."""
 
     title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("capacity"))
@@ -24,6 +26,9 @@ class TrainingEvent(models.Model):
     topics = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+
+    # Stored text in four languages (translation.py): the manager reads the language columns.
+    objects: MultilingualManager[TrainingEvent] = MultilingualManager()
 
     class Meta:
         ordering = ["starts_at", "pk"]

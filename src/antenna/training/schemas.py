@@ -22,6 +22,15 @@ class EventIn(InputSchema):
     place: str = Field("", max_length=200)
     level: str = Field("", max_length=32)
     topics: list[str] = []
+    # The texts in the other languages (English is `title`, `description`); an empty or
+    # missing one falls back to English (docs/i18n.md).
+    description: str = Field("", max_length=5000)
+    title_fr: str | None = Field(None, max_length=200)
+    title_nl: str | None = Field(None, max_length=200)
+    title_de: str | None = Field(None, max_length=200)
+    description_fr: str | None = Field(None, max_length=5000)
+    description_nl: str | None = Field(None, max_length=5000)
+    description_de: str | None = Field(None, max_length=5000)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventIn:
@@ -35,6 +44,7 @@ class EventIn(InputSchema):
 class EventOut(Schema):
     id: int
     title: str
+    description: str
     starts_at: dt.datetime
     ends_at: dt.datetime
     capacity: int

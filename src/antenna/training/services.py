@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from antenna.accounts.models import User
 from antenna.core.audit import audit_record
 from antenna.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from antenna.core.translated import in_base_language, read_when_shown, translation_names
 from antenna.notifications.models import NoticeKind
 from antenna.notifications.services import notice_send
 from antenna.training.models import Registration, TrainingEvent
@@ -22,8 +23,10 @@ S = RegistrationState
 
 def event_create(*, title: str, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int,
                  language: str = "en", online: bool = True, place: str = "", level: str = "",
-                 topics: list[str] | None = None, by: User) -> TrainingEvent:
-    """An operator publishes an event."""
+                 topics: list[str] | None = None, description: str = "", by: User,
+                 **translations: str | None) -> TrainingEvent:
+    """An operator publishes an event; `title`, `description` are English, `title_fr`, ...
+    the other languages (empty: English is shown)."""
     if not by.is_operator:
         raise PermissionDenied(_("Only operators can publish events."))
     if ends_at <= starts_at:
@@ -32,14 +35,24 @@ def event_create(*, title: str, starts_at: dt.datetime, ends_at: dt.datetime, ca
         raise ValidationFailed(_("capacity: at least 1."))
     if not online and not place.strip():
         raise ValidationFailed(_("place: say where an on-site event takes place."))
-    with transaction.atomic():
+    texts = _translations(translations)
+    with transaction.atomic(), in_base_language():
         event = TrainingEvent.objects.create(
-            title=title.strip(), starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-            language=language, online=online, place=place.strip(), level=level,
-            topics=list(topics or []), created_by=by)
+            title=title.strip(), description=description.strip(), starts_at=starts_at,
+            ends_at=ends_at, capacity=capacity, language=language, online=online,
+            place=place.strip(), level=level, topics=list(topics or []), created_by=by,
+            **texts)
         audit_record(action="event.create", target=event, by=by,
                      after={"title": event.title, "capacity": capacity})
     return event
+
+
+def _translations(given: dict[str, str | None]) -> dict[str, str]:
+    unknown = set(given) - set(translation_names("title", "description"))
+    if unknown:
+        raise ValidationFailed(_("Unknown event fields: %(f)s.")
+                               % {"f": ", ".join(sorted(unknown))})
+    return {name: (text or "").strip() for name, text in given.items()}
 
 
 def _locked(event: TrainingEvent) -> TrainingEvent:
@@ -97,5 +110,5 @@ def registration_cancel(*, event: TrainingEvent, by: User) -> Registration:
                             subject=gettext_lazy("You have a place at %(title)s"),
                             body=gettext_lazy("A place freed up: you are now registered for "
                                               "%(title)s."),
-                            params={"title": e.title}, by=by)
+                            params={"title": read_when_shown(e, "title")}, by=by)
     return registration

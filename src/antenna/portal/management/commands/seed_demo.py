@@ -1,4 +1,6 @@
-"""antenna seed_demo: factories, calls, organisations and users for the demo (idempotent)."""
+"""antenna seed_demo: factories, calls, organisations and users for the demo (idempotent), their
+texts in four languages, the expertise desk, training events and opportunities
+(`portal/demo_content.py`)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,16 @@ from antenna.accounts.services import user_create
 from antenna.calls.models import Call
 from antenna.calls.modes import AccessMode
 from antenna.calls.services import call_create
+from antenna.core.translated import in_base_language
 from antenna.factories.models import Factory, FactoryKind, Partition
+from antenna.opportunities.models import Opportunity
 from antenna.organizations.models import Membership, Organization
 from antenna.organizations.services import (
     invitation_accept,
     invitation_create,
     organization_create,
 )
+from antenna.portal.demo_content import seed_content
 from antenna.portal.demo_history import seed_history
 from antenna.proposals.models import Proposal
 from antenna.proposals.services import (
@@ -27,6 +32,7 @@ from antenna.proposals.services import (
     proposal_create,
     proposal_submit,
 )
+from antenna.training.models import TrainingEvent
 
 DEMO_PASSWORD = "antenna-demo"
 
@@ -37,6 +43,7 @@ USERS = [
     ("demo-reviewer", PlatformRole.REVIEWER, "Ruben", "Reviewer"),
     ("demo-reviewer2", PlatformRole.REVIEWER, "Rania", "Reviewer"),
     ("demo-expert", PlatformRole.EXPERT, "Eva", "Expert"),
+    ("demo-expert2", PlatformRole.EXPERT, "Lukas", "Berater"),
     ("demo-observer", PlatformRole.OBSERVER, "Omer", "Observer"),
 ]
 
@@ -113,6 +120,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # The plain names of translated fields (`title=`) are the English texts.
+        with in_base_language():
+            self._seed(**options)
+
+    def _seed(self, **options: Any) -> None:
         users = {}
         for username, role, first, last in USERS:
             user = User.objects.filter(username=username).first()
@@ -202,6 +214,7 @@ class Command(BaseCommand):
                                      by=operator)
             proposal_assign_reviewer(proposal=proposal, reviewer=users["demo-reviewer2"],
                                      by=operator)
+        seed_content(users=users, calls=calls, factories=factories)
         if options.get("history"):
             summary = seed_history(
                 months=options["history"], calls=calls, factories=factories,
@@ -212,5 +225,7 @@ class Command(BaseCommand):
                               f"{summary.jobs} jobs.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Factory.objects.count()} factories, {Call.objects.count()} calls, "
-            f"{Organization.objects.count()} organisations, {User.objects.count()} users."
+            f"{Organization.objects.count()} organisations, {User.objects.count()} users, "
+            f"{TrainingEvent.objects.count()} events, {Opportunity.objects.count()} "
+            "opportunities."
         ))
