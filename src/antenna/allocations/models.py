@@ -229,3 +229,7 @@ class ExternalUsage(models.Model):
     @property
     def overrun_gpu_seconds(self) -> int:
         return self.gpu_seconds - self.charged_gpu_seconds
+
+    @property
+    def charged_gpu_hours(self) -> Decimal:
+        return hours(self.charged_gpu_seconds)

@@ -141,6 +141,7 @@ NODE_UNAVAILABLE = frozenset({
 # Error numbers (slurm_errno.h) and what they mean to the connector.
 ESLURM_INVALID_JOB_ID = 2017
 ESLURM_ALREADY_DONE = 2021
+ESLURM_ACCESS_DENIED = 2002
 NOTHING_FOUND = 9003  # slurmdb: no such job
 AUTH_ERROR = 1007  # "Protocol authentication error" (slurmdbd on a bad token)
 
@@ -705,14 +706,20 @@ class SlurmRestConnector(Connector):
             raise self._unavailable(f"{what}: slurmrestd at {self.url} unreachable: {exc}") \
                 from exc
         errors = [e for e in self._slurm().parse_errors(body) if e.number != NOTHING_FOUND]
+        if any(e.number == ESLURM_ACCESS_DENIED for e in errors):
+            raise self._unavailable(
+                f"{what}: {_text(errors, status)}: slurmdbd lets only administrators write "
+                f"accounts; `{self.accounts_user or self.user}` needs root's or SlurmUser's "
+                "token, or AdminLevel=Operator (see docs/identity.md)")
         if errors or status >= 300:
             self._fail(what, errors, status)
 
     def _account_ensure(self, spec: AccountSpec) -> None:
+        existing = {a.name: a for a in self._read_accounts()[0]}.get(
+            self.account_name(spec.allocation_id))
         account = self._slurm_account(spec)
-        existing = {a.name: a for a in self._read_accounts()[0]}.get(account.name)
-        if existing is not None and self._owned(existing) != spec.allocation_id:
-            raise JobRejected(f"{self.factory_name}: an account {account.name} exists that "
+        if existing is not None and self._owned(existing) != spec.allocation_id:  # not ours
+            raise JobRejected(f"{self.factory_name}: an account {existing.name} exists that "
                               "Antenna did not make; it is left alone (set account_prefix)")
         for call in self._slurm().account_create(account):
             try:
