@@ -25,7 +25,8 @@ Settings (`Factory.connector_settings`, never a secret):
                    through slurmdbd's REST API; `user`'s token must be root's or SlurmUser's
                    (or an AdminLevel=Operator user's); see docs/identity.md
     account_prefix the accounts' name prefix (default `ant`: `ant<allocation id>`; lower case
-                   letters and digits); `instance` also goes into their ownership marker
+                   letters, digits, `_`, not ending in a digit); `instance` also goes into
+                   their ownership marker
     cluster        the cluster name in slurmdbd (default: the only one it holds)
     accounts_user  who the account reads and writes are made as (X-SLURM-USER-NAME; default
                    `user`): e.g. `root` on a community factory whose token is root's, while
@@ -240,8 +241,10 @@ class SlurmRestConnector(Connector):
             self.config_error = str(exc)
         if not self.url or not self.user or not (self.token_file or self.token_env):
             self.config_error = "slurmrest needs url, user and token_file or token_env"
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,15}", self.account_prefix):
-            self.config_error = "account_prefix: a lower-case letter, then letters or digits"
+        # Not ending in a digit: `ab1` + `23` must not read as `ab` + `123`.
+        if not re.fullmatch(r"[a-z](?:[a-z0-9_]{0,14}[a-z_])?", self.account_prefix):
+            self.config_error = ("account_prefix: a lower-case letter, then letters, digits "
+                                 "or `_`, ending in a letter or `_` (at most 16)")
         self.workdir_is_local = os.path.isdir(self.workdir)
         # Declared here, once: logs only when the job's output files are readable from here.
         self.capabilities = frozenset(
