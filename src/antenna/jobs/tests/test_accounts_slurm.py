@@ -138,6 +138,16 @@ def _sbatch_as_antsite(env: dict[str, str], account: str, name: str) -> str:
     return out.stdout.strip().split(";")[0]
 
 
+def _enforces_limits(env: dict[str, str]) -> bool:
+    """Whether slurmctld enforces association limits (AccountingStorageEnforce)."""
+    out = subprocess.run(
+        ["chroot", env["ANTENNA_SLURM_CHROOT"], "env",
+         f"SLURM_CONF={env['ANTENNA_SLURM_CURRENT_CONF']}", "scontrol", "show", "config"],
+        capture_output=True, text=True, timeout=60, check=True)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("AccountingStorageEnforce"))
+    return "limits" in line
+
+
 def _db_job(site: dict[str, Any], job_id: str) -> dict[str, Any] | None:
     body = _rest(site["url"], site["token"], "GET", f"/slurmdb/{site['version']}/job/{job_id}")
     jobs = body.get("jobs") or []
@@ -188,6 +198,7 @@ def test_per_user_account_on_slurm_24_11(current_env):
         dispatch.run_cycle()
         time.sleep(0.5)
     job = Job.objects.get(pk=response.json()["id"])
+    assert job.state == "completed", job.state_reason
     record = _db_job(site, job.scheduler_job_id)
     assert record and record["user"] == "antsite" and record["account"] == site["name"]
     assert not ExternalUsage.objects.filter(scheduler_job_id=job.scheduler_job_id).exists()
@@ -218,6 +229,17 @@ def test_per_user_account_on_slurm_24_11(current_env):
     assert _account_limits(site) == (expected, {"set": True, "infinite": False, "number": 0},
                                      ["antsite"])
     assert FactoryAccount.objects.get(pk=account.pk).state == "suspended"
+    # What Slurm does with a job submitted there directly now depends on the site's
+    # enforcement: pending (AssocGrpJobsLimit) with `limits`; run, on a cluster without.
+    held = _sbatch_as_antsite(current_env, site["name"], f"held-{site['instance']}")
+    if _enforces_limits(current_env):
+        time.sleep(3)
+        live = _rest(site["url"], site["token"], "GET", f"/slurm/v0.0.42/job/{held}")
+        assert live["jobs"][0]["job_state"] == ["PENDING"], live["jobs"][0]["job_state"]
+        assert "AssocGrpJobs" in live["jobs"][0]["state_reason"]
+        _rest(site["url"], site["token"], "DELETE", f"/slurm/v0.0.42/job/{held}")
+    else:  # measured on the test clusters (AccountingStorageEnforce=none): it ran
+        assert _wait_ended(site, held)["nodes"] not in ("", "None assigned")
     allocation_resume(allocation=allocation, by=site["operator"])
     dispatch.run_cycle()
     assert _account_limits(site)[1] == {"set": False, "infinite": True, "number": 0}
