@@ -10,6 +10,8 @@ ANTENNA_UNISOLATED_LOCAL_JOBS  "1": run local jobs unsandboxed when bwrap is mis
                        only; default: ANTENNA_DEBUG)
 ANTENNA_EMAIL_URL      smtp://host:port or smtp+tls://user:pass@host:587; default: the console
 ANTENNA_EMAIL_FROM     the sender of notification e-mails
+ANTENNA_ACCOUNTS_RECHECK_SECONDS  how often the worker reads the allocations' Slurm accounts to
+                       repair drift when nothing changed in Antenna (default 60; docs/identity.md)
 """
 
 from __future__ import annotations
@@ -191,6 +193,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Federated sign-in (OpenID Connect, e.g. MyAccessID or Keycloak; docs/identity.md). Off while
 # ANTENNA_OIDC_ISSUER is empty; the provider's endpoints come from its discovery document
 # (<issuer>/.well-known/openid-configuration). A returning person is matched by issuer + `sub`.
+# Each allocation a Slurm account (jobs/slurm_accounts.py): a change in Antenna is written at
+# the next worker cycle; drift made at the factory is looked for this often.
+ANTENNA_ACCOUNTS_RECHECK_SECONDS = float(os.environ.get("ANTENNA_ACCOUNTS_RECHECK_SECONDS", "60"))
 ANTENNA_OIDC_ISSUER = os.environ.get("ANTENNA_OIDC_ISSUER", "").strip().rstrip("/")
 ANTENNA_OIDC_CLIENT_ID = os.environ.get("ANTENNA_OIDC_CLIENT_ID", "")
 ANTENNA_OIDC_CLIENT_SECRET = os.environ.get("ANTENNA_OIDC_CLIENT_SECRET", "")

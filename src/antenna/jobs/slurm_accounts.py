@@ -13,9 +13,13 @@ factory has none, so nothing happens there):
    (per_user factories) or for the service account (community ones). A closed or expired
    allocation keeps its account (its jobs stay in sacct) but loses every association.
 
-Both are idempotent: a second run changes nothing. The connector returns only the accounts
-this installation made (name prefix and the marker at the start of the description), so no
-other account is ever touched. Each change is audited on the factory account.
+Both are idempotent: a second run changes nothing. The accounts of a factory are read (two
+requests) when what Antenna wants there changed since the last comparison in this worker (a
+grant, a suspension, a member, a site account), and otherwise every
+ANTENNA_ACCOUNTS_RECHECK_SECONDS (default 60) to find drift made at the factory. The
+connector returns only the accounts this installation made (name prefix and the marker at the
+start of the description), so no other account is ever touched. Each change is audited on
+the factory account.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,6 +53,8 @@ log = logging.getLogger("antenna.worker")
 # seconds after the job ends, and each job is charged once whatever the overlap.
 USAGE_OVERLAP = dt.timedelta(minutes=10)
 LIVE = (AllocationState.ACTIVE, AllocationState.SUSPENDED)
+# factory id -> (when its accounts were last compared, what Antenna wanted then): this process.
+_LAST_COMPARED: dict[int, tuple[float, tuple[AccountSpec, ...]]] = {}
 
 
 def gpu_minutes(allocation: Allocation, factory: Factory) -> int:
@@ -141,14 +149,22 @@ def sync_factory_accounts() -> list[str]:
         allocations = _allocations_at(factory)
         if not allocations:
             continue
+        specs = {a.pk: _spec(a, factory, connector) for a in allocations}
+        wanted = tuple(specs[a.pk] for a in allocations)
+        last = _LAST_COMPARED.get(factory.pk)
+        if last is not None and last[1] == wanted and not FactoryAccount.objects.filter(
+                factory=factory).exclude(last_error="").exists() \
+                and time.monotonic() - last[0] < settings.ANTENNA_ACCOUNTS_RECHECK_SECONDS:
+            continue  # nothing changed here, and drift was looked for a moment ago
         try:
             found = connector.accounts()
         except (FactoryUnavailable, JobRejected) as exc:
             errors.append(exc.message)
             continue
         synced = {a.allocation_id: a for a in FactoryAccount.objects.filter(factory=factory)}
+        failed = False
         for allocation in allocations:
-            spec = _spec(allocation, factory, connector)
+            spec = specs[allocation.pk]
             current = synced.get(allocation.pk)
             if allocation.state not in LIVE and allocation.pk not in found \
                     and current is not None and current.state == FactoryAccountState.REMOVED:
@@ -157,6 +173,7 @@ def sync_factory_accounts() -> list[str]:
                 changes, warning = _reconcile(connector, spec, found.get(allocation.pk))
             except (FactoryUnavailable, JobRejected) as exc:
                 errors.append(exc.message)
+                failed = True
                 factory_account_record(
                     allocation_id=allocation.pk, factory=factory,
                     slurm_name=connector.account_name(allocation.pk),
@@ -176,6 +193,10 @@ def sync_factory_accounts() -> list[str]:
                     state=_state(allocation), changes=changes, synced=True, error=warning)
             else:  # matched: only the time of the last sync moves
                 FactoryAccount.objects.filter(pk=current.pk).update(last_sync_at=timezone.now())
+        if failed:
+            _LAST_COMPARED.pop(factory.pk, None)
+        else:
+            _LAST_COMPARED[factory.pk] = (time.monotonic(), wanted)
     return errors
 
 

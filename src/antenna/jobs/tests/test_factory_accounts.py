@@ -235,3 +235,38 @@ def test_external_usage_is_charged_once_and_over_the_grant_is_flagged(site):
     page = client.get(f"/allocations/{allocation.pk}/").content.decode()
     assert f"ant{allocation.pk}" in page and "Usage outside the gateway" in page
     assert "503" in page and "over the grant" in page
+
+
+def test_accounts_are_read_when_antenna_changed_or_the_recheck_is_due(site, settings):
+    """Two requests per factory (accounts, associations) only when needed: a change in
+    Antenna (here a suspension) at the next cycle, drift at the factory every recheck."""
+    from antenna.jobs import slurm_accounts
+
+    settings.ANTENNA_ACCOUNTS_RECHECK_SECONDS = 3600
+    slurm_accounts._LAST_COMPARED.clear()
+    reads: list[int] = []
+    original = Books._accounts
+    def counted(self: Books) -> dict[int, AccountState]:
+        reads.append(1)
+        return original(self)
+
+    Books._accounts = counted  # type: ignore[method-assign]
+    try:
+        dispatch.run_cycle()
+        dispatch.run_cycle()
+        assert len(reads) == 1  # nothing changed: not read again before the recheck
+        Books.held[site["allocation"].pk] = AccountState(
+            site["allocation"].pk, f"ant{site['allocation'].pk}", 5, False, ())
+        dispatch.run_cycle()
+        assert len(reads) == 1 and Books.held[site["allocation"].pk].gpu_minutes == 5
+        allocation_suspend(allocation=site["allocation"], by=site["operator"])
+        dispatch.run_cycle()
+        assert len(reads) == 2 and Books.held[site["allocation"].pk].held
+        assert Books.held[site["allocation"].pk].gpu_minutes == gpu_minutes(
+            site["allocation"], site["factory"])  # the drift is repaired with it
+        settings.ANTENNA_ACCOUNTS_RECHECK_SECONDS = 0
+        dispatch.run_cycle()
+        assert len(reads) == 3
+    finally:
+        Books._accounts = original  # type: ignore[method-assign]
+        slurm_accounts._LAST_COMPARED.clear()
