@@ -146,3 +146,17 @@ def test_jobs_under_the_accounts_not_submitted_here(replay, connector):
     assert c.account_jobs_since(since) == []  # `antenna` has no allocation id after it
     body = recording("current", "v0.0.42_db_jobs")["body"]
     assert {j["account"] for j in body["jobs"]} == {"antenna"}
+
+
+@pytest.mark.parametrize("version", ["v0.0.38", "v0.0.42"])
+def test_the_submit_body_names_the_account(version):
+    from antenna.connectors.slurmrest.protocol import SubmitRequest
+
+    request = SubmitRequest(name="antenna-1", partition="gpu", script="#!/bin/bash\n",
+                            working_directory="/w", standard_output="/w/o", environment={},
+                            gpus=1, time_limit_minutes=5, comment="c")
+    api = api_for(version)
+    body = api.submit_request(request).body or {}
+    assert "account" not in body["job"]  # none: the user's default account
+    body = api.submit_request(SubmitRequest(**{**request.__dict__, "account": "ant7"})).body
+    assert body is not None and body["job"]["account"] == "ant7"
