@@ -85,9 +85,9 @@ class V0038(RestPaths):
         return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job, "script": request.script})
 
     def account_create(self, account: SlurmAccount) -> list[HttpCall]:
-        """Two requests: the account, then its association on the cluster with its limits.
-        Measured on 22.05.8: the association is made (GET shows it with its GrpTRESMins) but
-        the answer says `-1 Unspecified error`; the connector checks by reading back."""
+        """Two requests: the account, then its association on the cluster with its limits
+        (`parent_account: root`; measured on 22.05.8: without it the association is made all
+        the same but the answer says `-1 Unspecified error`, so the connector reads back)."""
         return [
             HttpCall("POST", f"{self._slurmdb}/accounts", {"accounts": [{
                 "name": account.name, "description": account.description,
