@@ -158,5 +158,5 @@ def test_the_submit_body_names_the_account(version):
     api = api_for(version)
     body = api.submit_request(request).body or {}
     assert "account" not in body["job"]  # none: the user's default account
-    body = api.submit_request(SubmitRequest(**{**request.__dict__, "account": "ant7"})).body
-    assert body is not None and body["job"]["account"] == "ant7"
+    named = api.submit_request(SubmitRequest(**{**request.__dict__, "account": "ant7"})).body
+    assert named is not None and named["job"]["account"] == "ant7"
