@@ -9,6 +9,7 @@ these tests check what slurmdbd holds, and that Antenna reads and charges what r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -73,6 +74,25 @@ def current_env() -> dict[str, str]:
     return env
 
 
+_MADE: list[dict[str, Any]] = []  # each test's sites, whose accounts are deleted after it
+
+
+@pytest.fixture(autouse=True)
+def _delete_the_accounts() -> Any:
+    """Whatever a test leaves (even failing): its accounts and their associations go."""
+    yield
+    while _MADE:
+        site = _MADE.pop()
+        for assoc in _associations(site):
+            if assoc.get("user"):
+                _rest(site["url"], site["token"], "DELETE",
+                      f"/slurmdb/{site['version']}/association?account={site['name']}"
+                      f"&cluster={assoc['cluster']}&user={assoc['user']}")
+        with contextlib.suppress(ValueError):  # already gone: answered without JSON
+            _rest(site["url"], site["token"], "DELETE",
+                  f"/slurmdb/{site['version']}/account/{site['name']}")
+
+
 def _site(env: dict[str, str], key: str, partition: str, *, identity: str,
           version: str) -> dict[str, Any]:
     """A slurmrest factory keeping accounts (root's token), an allocation and its owner."""
@@ -105,10 +125,12 @@ def _site(env: dict[str, str], key: str, partition: str, *, identity: str,
     proposal = proposal_submit(proposal=testing.make_proposal(owner, call, org, factory=factory),
                                by=owner)
     allocation = Allocation.objects.get(proposal=proposal)
-    return {"factory": factory, "allocation": allocation, "owner": owner, "operator": operator,
+    site = {"factory": factory, "allocation": allocation, "owner": owner, "operator": operator,
             "name": f"{prefix}{allocation.pk}", "prefix": prefix, "instance": instance,
             "url": settings["url"], "token": env[f"ANTENNA_SLURM_{key}_ROOT_TOKEN_FILE"],
             "client": testing.ApiClient(owner), "version": version}
+    _MADE.append(site)
+    return site
 
 
 def _associations(site: dict[str, Any]) -> list[dict[str, Any]]:
@@ -268,7 +290,6 @@ def test_per_user_account_on_slurm_24_11(current_env):
     dispatch.run_cycle()
     assert _account_limits(site)[2] == []
     assert FactoryAccount.objects.get(pk=account.pk).state == "removed"
-    _rest(site["url"], site["token"], "DELETE", f"/slurmdb/v0.0.42/account/{site['name']}")
 
 
 def test_accounts_antenna_did_not_make_are_left_alone(current_env):
@@ -283,7 +304,6 @@ def test_accounts_antenna_did_not_make_are_left_alone(current_env):
     assert _account_limits(site) == (5, {"set": False, "infinite": True, "number": 0}, [])
     account = FactoryAccount.objects.get(allocation=site["allocation"])
     assert "Antenna did not make" in account.last_error and account.last_sync_at is None
-    _rest(site["url"], site["token"], "DELETE", f"/slurmdb/v0.0.42/account/{site['name']}")
 
 
 def test_community_account_holds_the_service_account(current_env):
@@ -307,7 +327,6 @@ def test_community_account_holds_the_service_account(current_env):
     assert not ExternalUsage.objects.exists()  # its own job is not external usage
     allocation_close(allocation=site["allocation"], by=site["operator"])
     dispatch.run_cycle()
-    _rest(site["url"], site["token"], "DELETE", f"/slurmdb/v0.0.42/account/{site['name']}")
 
 
 def test_account_on_slurm_22_05(settings):
@@ -331,4 +350,3 @@ def test_account_on_slurm_22_05(settings):
     allocation_close(allocation=site["allocation"], by=site["operator"])
     dispatch.run_cycle()
     assert _account_limits(site)[2] == []
-    _rest(site["url"], site["token"], "DELETE", f"/slurmdb/v0.0.38/account/{site['name']}")
