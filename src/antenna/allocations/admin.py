@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from antenna.allocations.models import Allocation, LedgerEntry
+from antenna.allocations.models import Allocation, ExternalUsage, FactoryAccount, LedgerEntry
+from antenna.core.admin import ReadOnlyAdmin
 
 
 class LedgerInline(admin.TabularInline):
@@ -24,3 +25,21 @@ class AllocationAdmin(admin.ModelAdmin):
     readonly_fields = ("granted_gpu_seconds", "reserved_gpu_seconds", "used_gpu_seconds",
                        "state", "organization", "proposal")
     inlines = [LedgerInline]
+
+
+@admin.register(FactoryAccount)
+class FactoryAccountAdmin(ReadOnlyAdmin):
+    """An allocation's account at a factory: kept by the worker, shown read-only."""
+
+    list_display = ("slurm_name", "allocation", "factory", "state", "gpu_minutes",
+                    "last_sync_at", "last_error")
+    list_filter = ("state", "factory")
+
+
+@admin.register(ExternalUsage)
+class ExternalUsageAdmin(ReadOnlyAdmin):
+    """Jobs run under an allocation's account outside the gateway, charged once."""
+
+    list_display = ("scheduler_job_id", "allocation", "factory", "site_user", "gpus",
+                    "elapsed_seconds", "gpu_seconds", "charged_gpu_seconds", "finished_at")
+    list_filter = ("factory",)

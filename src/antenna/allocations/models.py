@@ -122,6 +122,7 @@ class LedgerKind(models.TextChoices):
     RELEASE = "release", _("Release")
     SETTLE = "settle", _("Settle")
     ADJUST = "adjust", _("Adjustment")
+    EXTERNAL = "external", _("Usage outside the gateway")
 
 
 class LedgerEntry(models.Model):
@@ -150,3 +151,85 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return (f"{self.kind} {self.allocation_id}: g{self.granted_delta:+} "
                 f"r{self.reserved_delta:+} u{self.used_delta:+}")
+
+
+class FactoryAccountState(models.TextChoices):
+    PENDING = "pending", _("Pending")  # not written to the factory yet
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")  # nothing new starts (GrpJobs=0)
+    REMOVED = "removed", _("Removed")  # closed or expired: the associations are gone
+
+
+class FactoryAccount(models.Model):
+    """An allocation's account at one factory's Slurm (`ant<allocation id>`), kept by the
+    worker through slurmdbd's REST API (`jobs/slurm_accounts.py`): its GPU-minute limit
+    (GrpTRESMins gres/gpu, the grant after the factory's gpu_hour_factor), the users
+    associated with it, and when the factory last matched what Antenna holds."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT,
+                                   related_name="factory_accounts")
+    factory = models.ForeignKey(Factory, on_delete=models.PROTECT,
+                                related_name="allocation_accounts")
+    slurm_name = models.CharField(_("Slurm account"), max_length=64)
+    gpu_minutes = models.BigIntegerField(_("limit in GPU-minutes"), default=0)
+    users = models.JSONField(default=list, blank=True,
+                             help_text=_("The site usernames associated with the account."))
+    state = models.CharField(max_length=16, choices=FactoryAccountState.choices,
+                             default=FactoryAccountState.PENDING)
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    # Until when the factory's accounting was read for usage outside the gateway.
+    usage_read_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["allocation_id", "factory_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "factory"],
+                                    name="factory_account_one_per_factory"),
+            models.CheckConstraint(condition=Q(gpu_minutes__gte=0),
+                                   name="factory_account_minutes_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slurm_name} at {self.factory_id}"
+
+
+class ExternalUsage(models.Model):
+    """A job that ran at a factory under an allocation's account without going through
+    Antenna (sbatch over SSH, Jupyter), read from Slurm's accounting and charged once to the
+    allocation's ledger (`reference` ext:<factory>:<job id>). `charged_gpu_seconds` is what the
+    ledger took: less than `gpu_seconds` when the allocation had no more left (overrun)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT,
+                                   related_name="external_usage")
+    factory = models.ForeignKey(Factory, on_delete=models.PROTECT, related_name="+")
+    scheduler_job_id = models.CharField(max_length=64)
+    site_user = models.CharField(max_length=64)
+    gpus = models.PositiveIntegerField(default=0)
+    elapsed_seconds = models.PositiveIntegerField(default=0)
+    gpu_seconds = models.BigIntegerField(default=0)
+    charged_gpu_seconds = models.BigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name_plural = _("external usage")
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "scheduler_job_id"],
+                                    name="external_usage_once_per_job"),
+            models.CheckConstraint(condition=Q(charged_gpu_seconds__lte=F("gpu_seconds")),
+                                   name="external_usage_charged_le_used"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ext:{self.factory_id}:{self.scheduler_job_id}"
+
+    @property
+    def overrun_gpu_seconds(self) -> int:
+        return self.gpu_seconds - self.charged_gpu_seconds
+
+    @property
+    def charged_gpu_hours(self) -> Decimal:
+        return hours(self.charged_gpu_seconds)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from decimal import Decimal
+
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
-from antenna.allocations.models import Allocation, LedgerEntry
+from antenna.allocations.models import (
+    Allocation,
+    ExternalUsage,
+    FactoryAccount,
+    LedgerEntry,
+    hours,
+)
 from antenna.core.errors import NotFound
 
 
@@ -64,3 +72,27 @@ def organizations_with_overdue_report(organization_ids: list[int]) -> set[int]:
 def allocation_of_proposal(user: User, proposal_id: int) -> Allocation | None:
     """The allocation a proposal's decision granted, if any and if `user` may see it."""
     return Allocation.objects.visible_to(user).filter(proposal_id=proposal_id).first()
+
+
+def factory_accounts_of(allocation: Allocation) -> list[FactoryAccount]:
+    """The allocation's accounts at its factories (Slurm), with their limit and last sync."""
+    return list(FactoryAccount.objects.filter(allocation=allocation)
+                .select_related("factory").order_by("factory__name"))
+
+
+def external_usage_of(allocation: Allocation, limit: int = 50) -> list[ExternalUsage]:
+    """The latest jobs run under the allocation's accounts outside the gateway."""
+    return list(ExternalUsage.objects.filter(allocation=allocation)
+                .select_related("factory")[:limit])
+
+
+def allocations_over_grant(limit: int = 20) -> list[tuple[Allocation, Decimal]]:
+    """Allocations whose use passed their grant: usage outside the gateway that the ledger
+    could not take (the allocation had nothing left), with the GPU-hours over, most first."""
+    over = (ExternalUsage.objects.filter(charged_gpu_seconds__lt=F("gpu_seconds"))
+            .values("allocation_id")
+            .annotate(over=Sum(F("gpu_seconds") - F("charged_gpu_seconds")))
+            .order_by("-over")[:limit])
+    amounts = {row["allocation_id"]: int(row["over"]) for row in over}
+    shown = Allocation.objects.filter(pk__in=amounts).select_related("organization", "proposal")
+    return sorted(((a, hours(amounts[a.pk])) for a in shown), key=lambda pair: -pair[1])

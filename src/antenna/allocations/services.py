@@ -6,11 +6,19 @@ import datetime as dt
 from typing import Protocol
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
-from antenna.allocations.models import SECONDS_PER_HOUR, Allocation, LedgerEntry, LedgerKind
+from antenna.allocations.models import (
+    SECONDS_PER_HOUR,
+    Allocation,
+    ExternalUsage,
+    FactoryAccount,
+    LedgerEntry,
+    LedgerKind,
+)
 from antenna.allocations.states import ALLOCATION_MACHINE, AllocationState
 from antenna.core.audit import audit_record
 from antenna.core.errors import PermissionDenied, ValidationFailed
@@ -254,3 +262,76 @@ def budget_correct(*, allocation_id: int, used_delta: int, reference: str,
         LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.ADJUST,
                                    used_delta=applied, reference=reference, note=note[:255])
     return applied
+
+
+# -- Each allocation an account at its factories (written by the worker, jobs/slurm_accounts) --
+
+
+def factory_account_record(*, allocation_id: int, factory: Factory, slurm_name: str,
+                           gpu_minutes: int, users: list[str], state: str,
+                           changes: list[str], synced: bool,
+                           error: str = "") -> FactoryAccount:
+    """Record a reconciliation: when `synced`, the factory holds the account with these
+    users (and, unless `error` says otherwise, this limit and state) as of now; else only
+    the error is kept. Audited when something changed at the factory (`changes`), or an error
+    appears or clears."""
+    now = timezone.now()
+    with transaction.atomic():
+        account, created = FactoryAccount.objects.select_for_update().get_or_create(
+            allocation_id=allocation_id, factory=factory,
+            defaults={"slurm_name": slurm_name, "usage_read_until": now})
+        before = {"state": account.state, "gpu_minutes": account.gpu_minutes,
+                  "users": account.users, "error": account.last_error}
+        account.slurm_name = slurm_name
+        account.last_error = error[:500]
+        if synced:
+            account.gpu_minutes, account.users, account.state = gpu_minutes, users, state
+            account.last_sync_at = now
+        account.save()
+        after = {"state": account.state, "gpu_minutes": account.gpu_minutes,
+                 "users": account.users, "error": account.last_error}
+        if changes or created or before["error"] != after["error"]:
+            audit_record(action="allocation.factory_account", target=account, by=None,
+                         organization_id=Allocation.objects.values_list(
+                             "organization_id", flat=True).get(pk=allocation_id),
+                         before=before, after=after,
+                         message="; ".join(changes)[:500])
+    return account
+
+
+def factory_account_usage_read(*, account_ids: list[int], until: dt.datetime) -> None:
+    """The factory's accounting was read up to `until` for these accounts."""
+    FactoryAccount.objects.filter(pk__in=account_ids).update(usage_read_until=until)
+
+
+def external_usage_charge(*, allocation_id: int, factory: Factory, scheduler_job_id: str,
+                          site_user: str, gpus: int, elapsed_seconds: int, gpu_seconds: int,
+                          finished_at: dt.datetime | None) -> ExternalUsage | None:
+    """Charge a job run under the allocation's account outside the gateway, once: None when
+    it was charged already. The ledger takes what the allocation has left at most (the
+    database refuses reserved + used > granted); the rest is the usage's overrun, which the
+    console flags."""
+    with transaction.atomic():
+        current = Allocation.objects.select_for_update().get(pk=allocation_id)
+        if ExternalUsage.objects.filter(factory=factory,
+                                        scheduler_job_id=scheduler_job_id).exists():
+            return None
+        charged = max(0, min(gpu_seconds, current.remaining_gpu_seconds))
+        usage = ExternalUsage.objects.create(
+            allocation_id=allocation_id, factory=factory, scheduler_job_id=scheduler_job_id,
+            site_user=site_user[:64], gpus=gpus, elapsed_seconds=elapsed_seconds,
+            gpu_seconds=gpu_seconds, charged_gpu_seconds=charged, finished_at=finished_at)
+        Allocation.objects.filter(pk=allocation_id).update(
+            used_gpu_seconds=F("used_gpu_seconds") + charged, updated_at=timezone.now())
+        note = f"{site_user} at {factory.name}, outside the gateway"
+        if charged < gpu_seconds:
+            note += f" (over the grant by {gpu_seconds - charged} GPU-seconds)"
+        LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.EXTERNAL,
+                                   used_delta=charged, note=note[:255],
+                                   reference=f"ext:{factory.name}:{scheduler_job_id}"[:64])
+        audit_record(action="allocation.external_usage", target=current, by=None,
+                     organization_id=current.organization_id,
+                     after={"factory": factory.name, "job": scheduler_job_id,
+                            "user": site_user, "gpu_seconds": gpu_seconds,
+                            "charged_gpu_seconds": charged})
+    return usage

@@ -13,6 +13,8 @@ ANTENNA_EMAIL_FROM     the sender of notification e-mails
 ANTENNA_EMAIL_MAX_ATTEMPTS  attempts to e-mail a notice before it is marked failed (8)
 ANTENNA_DIGEST_HOUR    the local hour digests are e-mailed (7; weekly ones on Mondays)
 ANTENNA_SITE_URL       the portal's address, for links in e-mails (http://127.0.0.1:8000)
+ANTENNA_ACCOUNTS_RECHECK_SECONDS  how often the worker reads the allocations' Slurm accounts to
+                       repair drift when nothing changed in Antenna (default 60; docs/identity.md)
 """
 
 from __future__ import annotations
@@ -195,6 +197,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Federated sign-in (OpenID Connect, e.g. MyAccessID or Keycloak; docs/identity.md). Off while
 # ANTENNA_OIDC_ISSUER is empty; the provider's endpoints come from its discovery document
 # (<issuer>/.well-known/openid-configuration). A returning person is matched by issuer + `sub`.
+# Each allocation a Slurm account (jobs/slurm_accounts.py): a change in Antenna is written at
+# the next worker cycle; drift made at the factory is looked for this often.
+ANTENNA_ACCOUNTS_RECHECK_SECONDS = float(os.environ.get("ANTENNA_ACCOUNTS_RECHECK_SECONDS", "60"))
 ANTENNA_OIDC_ISSUER = os.environ.get("ANTENNA_OIDC_ISSUER", "").strip().rstrip("/")
 ANTENNA_OIDC_CLIENT_ID = os.environ.get("ANTENNA_OIDC_CLIENT_ID", "")
 ANTENNA_OIDC_CLIENT_SECRET = os.environ.get("ANTENNA_OIDC_CLIENT_SECRET", "")

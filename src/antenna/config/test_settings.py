@@ -20,3 +20,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"antenna-test-{os.getpid()}.sqlite3"),  # noqa: F405
     }
+# The worker compares the Slurm accounts at every cycle in tests (drift is repaired at once).
+ANTENNA_ACCOUNTS_RECHECK_SECONDS = 0.0

@@ -29,6 +29,9 @@ class Capability(enum.StrEnum):
     CONTAINERS = "containers"
     FIND_BY_NAME = "find_by_name"
     QUEUE = "queue"  # the factory's whole queue (every user's jobs) and its nodes: `queue()`
+    # Each allocation is an account at the factory (slurmdbd): `accounts()`, `account_ensure`,
+    # `account_set_limits`, `association_add/remove`, `account_jobs_since`.
+    ACCOUNTS = "accounts"
 
 
 class SchedulerState(enum.StrEnum):
@@ -62,6 +65,8 @@ class JobSpec:
     partition: str
     container_image: str = ""
     environment: dict[str, str] = field(default_factory=dict)
+    # The allocation's account at the factory (capability ACCOUNTS); "" for the default one.
+    account: str = ""
     # Who the job is for, written into the scheduler's comment so the site can trace it.
     owner: str = ""
     organization: str = ""
@@ -77,6 +82,42 @@ class JobSpec:
     def scheduler_name(self) -> str:
         """The name given to the scheduler: lets a retry find a job submitted before a crash."""
         return f"antenna-{self.antenna_job_id}"
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """What an allocation's account at a factory should be (capability ACCOUNTS): its GPU
+    limit in the scheduler's GPU-minutes, whether new jobs may start, and who may use it."""
+
+    allocation_id: int
+    label: str  # who it is for (the organisation), written after the ownership marker
+    gpu_minutes: int
+    held: bool = False  # suspended: nothing new starts (GrpJobs=0)
+    users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account Antenna made at a factory, as the scheduler holds it now."""
+
+    allocation_id: int
+    name: str
+    gpu_minutes: int | None
+    held: bool
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccountJob:
+    """A finished job charged to one of Antenna's accounts that this installation did not
+    submit (sbatch over SSH, Jupyter): usage outside the gateway."""
+
+    scheduler_job_id: str
+    allocation_id: int
+    user: str
+    gpus: int
+    elapsed_seconds: int
+    finished_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -200,6 +241,40 @@ class Connector(ABC):
         """Every user's running and pending jobs and the node states (capability QUEUE)."""
         return self._timed("queue", self._queue)
 
+    # -- accounts (capability ACCOUNTS) ---------------------------------------------------
+    def account_name(self, allocation_id: int) -> str:
+        """The scheduler's name of an allocation's account (e.g. `ant42`)."""
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def accounts(self) -> dict[int, AccountState]:
+        """The accounts this installation made at the factory, by allocation id (accounts
+        without its name prefix and ownership marker are never returned, hence never touched)."""
+        return self._timed("accounts", self._accounts)
+
+    def account_ensure(self, spec: AccountSpec) -> None:
+        """Create the account with its limits (when missing)."""
+        self._timed("account_ensure", lambda: self._account_ensure(spec),
+                    allocation=spec.allocation_id)
+
+    def account_set_limits(self, spec: AccountSpec) -> None:
+        """Set an existing account's GPU-minute limit and hold (suspension)."""
+        self._timed("account_set_limits", lambda: self._account_set_limits(spec),
+                    allocation=spec.allocation_id)
+
+    def association_add(self, allocation_id: int, user: str) -> None:
+        self._timed("association_add", lambda: self._association_add(allocation_id, user),
+                    allocation=allocation_id)
+
+    def association_remove(self, allocation_id: int, user: str) -> None:
+        self._timed("association_remove",
+                    lambda: self._association_remove(allocation_id, user),
+                    allocation=allocation_id)
+
+    def account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
+        """Finished jobs under Antenna's accounts, ended since `since`, that this installation
+        did not submit (usage outside the gateway)."""
+        return self._timed("account_jobs_since", lambda: self._account_jobs_since(since))
+
     def output_location(self, scheduler_job_id: str) -> str:
         """Where the job's output file is on the factory ("" if unknown): shown when Antenna
         cannot read it (no capability LOGS: no shared file system)."""
@@ -273,3 +348,21 @@ class Connector(ABC):
 
     def _queue(self) -> FactoryQueue:
         raise NotImplementedError(f"{self.kind} does not read the factory's queue (QUEUE)")
+
+    def _accounts(self) -> dict[int, AccountState]:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def _account_ensure(self, spec: AccountSpec) -> None:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def _account_set_limits(self, spec: AccountSpec) -> None:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def _association_add(self, allocation_id: int, user: str) -> None:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def _association_remove(self, allocation_id: int, user: str) -> None:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")
+
+    def _account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
+        raise NotImplementedError(f"{self.kind} keeps no accounts (ACCOUNTS)")

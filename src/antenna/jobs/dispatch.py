@@ -48,6 +48,11 @@ from antenna.jobs.services import (
     job_settle_correct,
     jobs_lease,
 )
+from antenna.jobs.slurm_accounts import (
+    account_for,
+    charge_external_usage,
+    sync_factory_accounts,
+)
 from antenna.jobs.states import FINAL_STATES, JobState
 
 log = logging.getLogger("antenna.worker")
@@ -87,6 +92,7 @@ def _spec(job: Job, partition: str, gpus_per_node: int = 0) -> JobSpec:
                    organization=allocation.organization.legal_name,
                    allocation=str(allocation.pk),
                    run_as=run_as(job.submitted_by, job.factory) if job.factory else "",
+                   account=account_for(allocation.pk, job.factory) if job.factory else "",
                    nodes=nodes_for(job.gpus, gpus_per_node) if gpus_per_node else 1)
 
 
@@ -373,11 +379,18 @@ def probe_due_factories() -> None:
         probe_factory(factory, count_failure=False)
 
 
+def factory_accounts() -> CycleReport:
+    """Usage outside the gateway charged, then each allocation's account at each factory that
+    keeps accounts compared and repaired (jobs/slurm_accounts.py): before dispatch, so a job
+    is submitted under an account that is there."""
+    return CycleReport(errors=charge_external_usage() + sync_factory_accounts())
+
+
 def run_cycle(limit: int = 50) -> CycleReport:
-    """One reconciliation cycle: cancel, dispatch, poll, settle."""
+    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle."""
     total = CycleReport()
-    for step in (cancel_requested, lambda: dispatch_queued(limit), poll_factories,
-                 settle_finished):
+    for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
+                 poll_factories, settle_finished):
         part = step()
         total.dispatched += part.dispatched
         total.rejected += part.rejected

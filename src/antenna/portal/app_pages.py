@@ -21,7 +21,12 @@ from antenna.accounts.access import current_user
 from antenna.allocations.burndown import allocation_burndowns
 from antenna.allocations.forms import FinalReportForm
 from antenna.allocations.models import Allocation
-from antenna.allocations.selectors import allocation_for_user, allocation_list
+from antenna.allocations.selectors import (
+    allocation_for_user,
+    allocation_list,
+    external_usage_of,
+    factory_accounts_of,
+)
 from antenna.allocations.services import allocation_submit_final_report
 from antenna.allocations.states import AllocationState
 from antenna.core.errors import AntennaError
@@ -92,6 +97,8 @@ def _allocation_page(request: HttpRequest, allocation: Allocation, form: FinalRe
                             and is_member(user, allocation.organization)),
         "jobs": list(job_list(user=user, allocation=allocation.pk)[:20]),
         "burndown": allocation_burndowns([allocation])[allocation.pk],
+        "factory_accounts": factory_accounts_of(allocation),
+        "external_usage": external_usage_of(allocation),
     }, status=status)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from antenna.accounts.access import current_user, require_operator, require_operator_or_observer
 from antenna.accounts.models import User
 from antenna.allocations.burndown import allocation_burndowns
-from antenna.allocations.selectors import allocation_list
+from antenna.allocations.selectors import allocation_list, allocations_over_grant
 from antenna.calls.models import Call
 from antenna.calls.selectors import access_modes, call_list
 from antenna.core.errors import ValidationFailed
@@ -115,6 +115,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "factory_queues": queues,
         "unplaced": unplaced,
         "watch": allocations_to_watch(),
+        "over_grant": allocations_over_grant(),
         "overdue_expertise": list(overdue_requests()[:CONSOLE_LIMIT]),
         "events": list(AuditEvent.objects.select_related("actor").order_by("-created_at",
                                                                              "-id")[:20]),

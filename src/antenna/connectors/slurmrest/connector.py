@@ -22,6 +22,16 @@ Settings (`Factory.connector_settings`, never a secret):
                    job by name never picks another installation's `antenna-<id>`
     request_cpus_memory  also send the job's CPUs and memory (default false: GPUs only)
     find_lookback_hours  how far back accounting is searched for a lost job (default 6)
+    accounts       true: each allocation is a Slurm account here (capability ACCOUNTS), kept
+                   through slurmdbd's REST API; `user`'s token must be root's or SlurmUser's
+                   (or an AdminLevel=Operator user's); see docs/identity.md
+    account_prefix the accounts' name prefix (default `ant`: `ant<allocation id>`; lower case
+                   letters, digits, `_`, not ending in a digit); `instance` also goes into
+                   their ownership marker
+    cluster        the cluster name in slurmdbd (default: the only one it holds)
+    accounts_user  who the account reads and writes are made as (X-SLURM-USER-NAME; default
+                   `user`): e.g. `root` on a community factory whose token is root's, while
+                   jobs run as `user`
 
 Logs (capability LOGS) are offered only when `workdir` exists on this machine, i.e. the
 cluster's file system is shared with Antenna (on the loopback test clusters it is). Then the
@@ -53,6 +63,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from antenna.connectors.base import (
+    AccountJob,
+    AccountSpec,
+    AccountState,
     Capability,
     Connector,
     FactoryQueue,
@@ -69,6 +82,7 @@ from antenna.connectors.slurmrest.protocol import (
     HttpCall,
     LiveJob,
     NodeInfo,
+    SlurmAccount,
     SlurmApi,
     SlurmError,
     SubmitRequest,
@@ -87,6 +101,11 @@ TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 # What Antenna writes at the start of a job's comment (see SlurmRestConnector._comment).
 COMMENT_TAG = re.compile(r"antenna:job=(?P<job>[0-9]+)(?:,instance=(?P<instance>[A-Za-z0-9_.-]+))?"
                          r"(?: \| |\Z)")
+# What Antenna writes at the start of the description of each account it makes: the same
+# strict shape, parsed only at the start (see SlurmRestConnector._account_description).
+ACCOUNT_TAG = re.compile(r"antenna:allocation=(?P<allocation>[0-9]+)"
+                         r"(?:,instance=(?P<instance>[A-Za-z0-9_.-]+))?(?: \| |\Z)")
+ACCOUNT_ORGANIZATION = "antenna"
 
 STATES: dict[str, SchedulerState] = {
     "PENDING": SchedulerState.PENDING,
@@ -124,6 +143,7 @@ NODE_UNAVAILABLE = frozenset({
 # Error numbers (slurm_errno.h) and what they mean to the connector.
 ESLURM_INVALID_JOB_ID = 2017
 ESLURM_ALREADY_DONE = 2021
+ESLURM_ACCESS_DENIED = 2002
 NOTHING_FOUND = 9003  # slurmdb: no such job
 AUTH_ERROR = 1007  # "Protocol authentication error" (slurmdbd on a bad token)
 
@@ -213,6 +233,10 @@ class SlurmRestConnector(Connector):
         self.request_cpus_memory = bool(settings.get("request_cpus_memory", False))
         self.per_user = settings.get("identity_mode") == "per_user"
         self.find_lookback_seconds = int(float(settings.get("find_lookback_hours", 6)) * 3600)
+        self.manage_accounts = settings.get("accounts") in (True, "true", "1", "yes")
+        self.account_prefix = str(settings.get("account_prefix") or "ant").lower()
+        self.cluster = str(settings.get("cluster") or "")
+        self.accounts_user = str(settings.get("accounts_user") or "")
         self.config_error = ""
         self.api: SlurmApi | None = None
         self.api_version = str(settings.get("api_version") or DEFAULT_API_VERSION)
@@ -226,12 +250,17 @@ class SlurmRestConnector(Connector):
             self.config_error = str(exc)
         if not self.url or not self.user or not (self.token_file or self.token_env):
             self.config_error = "slurmrest needs url, user and token_file or token_env"
+        # Not ending in a digit: `ab1` + `23` must not read as `ab` + `123`.
+        if not re.fullmatch(r"[a-z](?:[a-z0-9_]{0,14}[a-z_])?", self.account_prefix):
+            self.config_error = ("account_prefix: a lower-case letter, then letters, digits "
+                                 "or `_`, ending in a letter or `_` (at most 16)")
         self.workdir_is_local = os.path.isdir(self.workdir)
         # Declared here, once: logs only when the job's output files are readable from here.
         self.capabilities = frozenset(
             {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME,
              Capability.QUEUE}
-            | ({Capability.LOGS} if self.workdir_is_local else set()))
+            | ({Capability.LOGS} if self.workdir_is_local else set())
+            | ({Capability.ACCOUNTS} if self.manage_accounts else set()))
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # -- transport -----------------------------------------------------------------------
@@ -308,22 +337,24 @@ class SlurmRestConnector(Connector):
             raise self._unavailable(f"token rejected: rotate the token file (HTTP {status})")
         return status, body
 
-    def _get(self, call: HttpCall, attempts: int = GET_ATTEMPTS) -> tuple[int, dict[str, Any]]:
+    def _get(self, call: HttpCall, attempts: int = GET_ATTEMPTS,
+             run_as: str = "") -> tuple[int, dict[str, Any]]:
         """A GET (a read), retried a few times with a short back-off."""
         assert call.method == "GET", call.method
-        return self._retried(call, attempts)
+        return self._retried(call, attempts, run_as)
 
     def _delete(self, call: HttpCall) -> tuple[int, dict[str, Any]]:
         """A DELETE (cancelling twice is harmless, so it is retried like a read)."""
         assert call.method == "DELETE", call.method
         return self._retried(call, GET_ATTEMPTS)
 
-    def _retried(self, call: HttpCall, attempts: int) -> tuple[int, dict[str, Any]]:
+    def _retried(self, call: HttpCall, attempts: int,
+                 run_as: str = "") -> tuple[int, dict[str, Any]]:
         """An idempotent request, retried a few times with a short back-off."""
         last: BaseException | None = None
         for attempt in range(attempts):
             try:
-                return self._send(call)
+                return self._send(call, run_as)
             except TRANSPORT_ERRORS as exc:
                 last = exc
                 log.info("%s: %s %s failed (%s), attempt %s of %s", self.factory_name,
@@ -427,6 +458,7 @@ class SlurmRestConnector(Connector):
             cpus=spec.cpus if self.request_cpus_memory else None,
             memory_mb=spec.memory_mb if self.request_cpus_memory else None,
             nodes=max(1, spec.nodes),
+            account=spec.account,
         )
 
     def _submit(self, spec: JobSpec) -> str:
@@ -626,6 +658,163 @@ class SlurmRestConnector(Connector):
             if job_status.state.is_final and job_status.finished_at \
                     and job_status.finished_at >= since:
                 out.append(job_status)
+        return out
+
+    # -- accounts (capability ACCOUNTS) ---------------------------------------------------
+    # An account is Antenna's only when both its name (`<prefix><allocation id>`) and the
+    # start of its description (`antenna:allocation=<id>[,instance=<tag>]`, the same id and
+    # this installation's tag) say so: an account someone else made is never read as ours,
+    # so never changed or emptied.
+    def account_name(self, allocation_id: int) -> str:
+        return f"{self.account_prefix}{allocation_id}"
+
+    def _account_description(self, spec: AccountSpec) -> str:
+        tag = f"antenna:allocation={spec.allocation_id}"
+        if self.instance:
+            tag += f",instance={self.instance}"
+        label = _label(spec.label, 120)
+        return tag + (f" | {label}" if label else "")
+
+    def _owned(self, account: SlurmAccount) -> int | None:
+        """The allocation id of one of this installation's accounts, else None."""
+        match = re.fullmatch(rf"{re.escape(self.account_prefix)}([0-9]+)", account.name)
+        tag = ACCOUNT_TAG.match(account.description)
+        if match is None or tag is None or tag["allocation"] != match.group(1):
+            return None
+        return int(match.group(1)) if (tag["instance"] or "") == self.instance else None
+
+    def _read_accounts(self) -> tuple[list[SlurmAccount], str]:
+        """Every account of slurmdbd, and the cluster name (setting, else the only one)."""
+        api = self._slurm()
+        status, accounts = self._get(api.db_accounts(), run_as=self.accounts_user)
+        errors = api.parse_errors(accounts)
+        if errors or status >= 300:
+            self._fail("list accounts", errors, status)
+        status, associations = self._get(api.db_associations(), run_as=self.accounts_user)
+        errors = [e for e in api.parse_errors(associations) if e.number != NOTHING_FOUND]
+        if errors or status >= 300:
+            self._fail("list associations", errors, status)
+        cluster = self.cluster
+        if not cluster:
+            clusters = {str(a.get("cluster") or "") for a in
+                        associations.get("associations") or []} - {""}
+            if len(clusters) != 1:
+                raise self._unavailable(f"slurmdbd holds the clusters {sorted(clusters)}: set "
+                                        "`cluster` in the factory's connector settings")
+            cluster = clusters.pop()
+        self.cluster = cluster
+        return api.parse_accounts(accounts, associations), cluster
+
+    def _accounts(self) -> dict[int, AccountState]:
+        found, _cluster = self._read_accounts()
+        out: dict[int, AccountState] = {}
+        for account in found:
+            allocation_id = self._owned(account)
+            if allocation_id is None or not account.cluster:
+                continue  # not ours, or ours without an association: made again by ensure
+            out[allocation_id] = AccountState(
+                allocation_id=allocation_id, name=account.name,
+                gpu_minutes=account.gpu_minutes, held=account.max_running_jobs == 0,
+                users=account.users)
+        return out
+
+    def _slurm_account(self, spec: AccountSpec) -> SlurmAccount:
+        if not self.cluster:
+            self._read_accounts()
+        return SlurmAccount(
+            name=self.account_name(spec.allocation_id),
+            description=self._account_description(spec), organization=ACCOUNT_ORGANIZATION,
+            cluster=self.cluster, gpu_minutes=spec.gpu_minutes,
+            max_running_jobs=0 if spec.held else None)
+
+    def _write(self, what: str, call: HttpCall) -> None:
+        """A slurmdbd write (POST or DELETE; each is idempotent: sent again, it changes
+        nothing). Errors are checked by the caller reading back where Slurm misreports."""
+        try:
+            status, body = self._send(call, run_as=self.accounts_user)
+        except TRANSPORT_ERRORS as exc:
+            raise self._unavailable(f"{what}: slurmrestd at {self.url} unreachable: {exc}") \
+                from exc
+        errors = [e for e in self._slurm().parse_errors(body) if e.number != NOTHING_FOUND]
+        if any(e.number == ESLURM_ACCESS_DENIED for e in errors):
+            raise self._unavailable(
+                f"{what}: {_text(errors, status)}: slurmdbd lets only administrators write "
+                f"accounts; `{self.accounts_user or self.user}` needs root's or SlurmUser's "
+                "token, or AdminLevel=Operator (see docs/identity.md)")
+        if errors or status >= 300:
+            self._fail(what, errors, status)
+
+    def _account_ensure(self, spec: AccountSpec) -> None:
+        existing = {a.name: a for a in self._read_accounts()[0]}.get(
+            self.account_name(spec.allocation_id))
+        account = self._slurm_account(spec)
+        if existing is not None and self._owned(existing) != spec.allocation_id:  # not ours
+            raise JobRejected(f"{self.factory_name}: an account {existing.name} exists that "
+                              "Antenna did not make; it is left alone (set account_prefix)")
+        for call in self._slurm().account_create(account):
+            try:
+                self._write(f"create account {account.name}", call)
+            except FactoryUnavailable as exc:
+                # 22.05 answers "-1 Unspecified error" to an association it did make: trust
+                # what slurmdbd holds afterwards, not the answer.
+                if "Unspecified error" not in exc.message:
+                    raise
+        created = {a.name: a for a in self._read_accounts()[0]}.get(account.name)
+        if created is None or not created.cluster:
+            raise self._unavailable(f"account {account.name} was not created")
+        if created.gpu_minutes != account.gpu_minutes \
+                or (created.max_running_jobs == 0) != spec.held:
+            self._account_set_limits(spec)
+
+    def _account_set_limits(self, spec: AccountSpec) -> None:
+        account = self._slurm_account(spec)
+        call = self._slurm().account_limits(account)
+        if call is None:
+            raise self._unavailable(
+                f"slurmrestd {self._slurm().version} cannot change an account's limits; set "
+                f"them with `sacctmgr modify account {account.name} set "
+                f"GrpTRESMins=gres/gpu={spec.gpu_minutes} GrpJobs={0 if spec.held else -1}`")
+        self._write(f"set the limits of {account.name}", call)
+
+    def _association_add(self, allocation_id: int, user: str) -> None:
+        if not self.cluster:
+            self._read_accounts()
+        self._write(f"add {user} to {self.account_name(allocation_id)}",
+                    self._slurm().association_add(self.account_name(allocation_id),
+                                                  self.cluster, user))
+
+    def _association_remove(self, allocation_id: int, user: str) -> None:
+        if not self.cluster:
+            self._read_accounts()
+        self._write(f"remove {user} from {self.account_name(allocation_id)}",
+                    self._slurm().association_remove(self.account_name(allocation_id),
+                                                     self.cluster, user))
+
+    def _account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
+        api = self._slurm()
+        seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
+        status, body = self._get(api.db_jobs_since(seconds))
+        errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
+        if errors:
+            self._fail("accounting", errors, status)
+        out: list[AccountJob] = []
+        pattern = re.compile(rf"{re.escape(self.account_prefix)}([0-9]+)")
+        for record in api.parse_db_jobs(body):
+            account = pattern.fullmatch(record.account)
+            if account is None or not record.complete:
+                continue
+            tag = COMMENT_TAG.match(record.comment)
+            if tag is not None and (tag["instance"] or "") == self.instance:
+                continue  # submitted through this installation: charged as its own job
+            job_status = self._db_status(record)
+            if not job_status.state.is_final or job_status.finished_at is None \
+                    or job_status.finished_at < since:
+                continue
+            out.append(AccountJob(
+                scheduler_job_id=record.job_id, allocation_id=int(account.group(1)),
+                user=record.user, gpus=record.gpus or 0,
+                elapsed_seconds=record.elapsed_seconds or 0,
+                finished_at=job_status.finished_at))
         return out
 
     # -- cancel --------------------------------------------------------------------------

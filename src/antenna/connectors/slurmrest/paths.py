@@ -1,13 +1,14 @@
 """The request lines every slurmrestd API version shares, sans-IO.
 
 Only the version in the path differs between v0.0.38 and v0.0.4x for these: ping, one job,
-all jobs, cancel, nodes, and the accounting reads. Each version module derives its mapping
+all jobs, cancel, nodes, the accounting reads, the account and association reads, and adding
+or removing a user's association. Each version module derives its mapping
 from `RestPaths` and adds what really differs (the submit body, the responses).
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from antenna.connectors.slurmrest.protocol import HttpCall
 
@@ -42,6 +43,21 @@ class RestPaths:
 
     def db_job(self, job_id: str) -> HttpCall:
         return HttpCall("GET", f"{self._slurmdb}/job/{quote(job_id, safe='')}")
+
+    def db_accounts(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurmdb}/accounts")
+
+    def db_associations(self) -> HttpCall:
+        return HttpCall("GET", f"{self._slurmdb}/associations")
+
+    def association_add(self, account: str, cluster: str, user: str) -> HttpCall:
+        """A user's association with an account (same body in v0.0.38 and v0.0.4x)."""
+        return HttpCall("POST", f"{self._slurmdb}/associations", {"associations": [
+            {"account": account, "cluster": cluster, "user": user}]})
+
+    def association_remove(self, account: str, cluster: str, user: str) -> HttpCall:
+        query = urlencode({"account": account, "cluster": cluster, "user": user})
+        return HttpCall("DELETE", f"{self._slurmdb}/association?{query}")
 
     def db_jobs_since(self, seconds_ago: int) -> HttpCall:
         # Every version takes "now-N" (v0.0.38 takes neither epoch seconds nor name filters).

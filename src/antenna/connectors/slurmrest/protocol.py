@@ -47,6 +47,7 @@ class SubmitRequest:
     cpus: int | None = None
     memory_mb: int | None = None
     nodes: int = 1  # > 1: `gpus` spread evenly, one launcher task per node
+    account: str = ""  # the Slurm account to charge ("": the user's default account)
 
     @property
     def gpus_per_node(self) -> int:
@@ -114,7 +115,22 @@ class DbJob:
     gpus: int | None
     allocated: bool
     complete: bool  # False while slurmdbd still holds the first, partial record
+    account: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SlurmAccount:
+    """A Slurm account as slurmdbd holds it (`/slurmdb/.../accounts` and `/associations`):
+    its GrpTRESMins on GPUs and GrpJobs (account association), and its users' associations."""
+
+    name: str
+    description: str
+    organization: str
+    cluster: str = ""  # "" when the account has no association on any cluster
+    gpu_minutes: int | None = None  # GrpTRESMins gres/gpu; None: no limit
+    max_running_jobs: int | None = None  # GrpJobs; None: no limit (0: nothing new starts)
+    users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,12 @@ class SlurmApi(Protocol):
     def db_job(self, job_id: str) -> HttpCall: ...
     def db_jobs_since(self, seconds_ago: int) -> HttpCall: ...
     def nodes(self) -> HttpCall: ...
+    def db_accounts(self) -> HttpCall: ...
+    def db_associations(self) -> HttpCall: ...
+    def account_create(self, account: SlurmAccount) -> list[HttpCall]: ...
+    def account_limits(self, account: SlurmAccount) -> HttpCall | None: ...
+    def association_add(self, account: str, cluster: str, user: str) -> HttpCall: ...
+    def association_remove(self, account: str, cluster: str, user: str) -> HttpCall: ...
 
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]: ...
     def parse_ping(self, body: dict[str, Any]) -> tuple[bool, str]: ...
@@ -145,3 +167,5 @@ class SlurmApi(Protocol):
     def parse_jobs(self, body: dict[str, Any]) -> list[LiveJob]: ...
     def parse_db_jobs(self, body: dict[str, Any]) -> list[DbJob]: ...
     def parse_nodes(self, body: dict[str, Any]) -> list[NodeInfo]: ...
+    def parse_accounts(self, accounts: dict[str, Any],
+                       associations: dict[str, Any]) -> list[SlurmAccount]: ...

@@ -8,7 +8,10 @@ v0.0.38 and v0.0.40-42 alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+
+from antenna.connectors.slurmrest.protocol import SlurmAccount
 
 _ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
 _REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
@@ -33,6 +36,47 @@ def gpus_requested(job: dict[str, Any]) -> int | None:
     return int(match.group(1)) if match else gpus_live(job)
 
 
+def tres_gpus(items: Any) -> int | None:
+    """The `gres/gpu` count of a structured TRES list (`[{"type": "gres", "name": "gpu",
+    "count": N}]`, the same in v0.0.38 and v0.0.4x); None when it has none."""
+    for item in items or []:
+        if isinstance(item, dict) and item.get("type") == "gres" and item.get("name") == "gpu":
+            count = item.get("count")
+            return int(count) if isinstance(count, int) and not isinstance(count, bool) else None
+    return None
+
+
+def gpu_tres(minutes: int) -> list[dict[str, Any]]:
+    """A TRES list holding only `gres/gpu=<minutes>` (GrpTRESMins)."""
+    return [{"type": "gres", "name": "gpu", "count": minutes}]
+
+
 def node_gpus(gres: Any) -> int:
     """The GPUs a node's `gres` string declares."""
     return sum(int(n) for n in _NODE_GRES.findall(str(gres or "")))
+
+
+def accounts_from(accounts: dict[str, Any], associations: dict[str, Any],
+                  number: Callable[[Any], int | None]) -> list[SlurmAccount]:
+    """Accounts (`GET /slurmdb/.../accounts`) with their limits and users from the
+    associations (`GET .../associations`); `number` reads a version's optional integer.
+    The account association is the one without a user (`""` in v0.0.4x, null in v0.0.38)."""
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for assoc in associations.get("associations") or []:
+        by_account.setdefault(str(assoc.get("account") or ""), []).append(assoc)
+    out: list[SlurmAccount] = []
+    for account in accounts.get("accounts") or []:
+        name = str(account.get("name") or "")
+        assocs = by_account.get(name, [])
+        own = next((a for a in assocs if not a.get("user") and not a.get("partition")), None)
+        limits = (own or {}).get("max") or {}
+        out.append(SlurmAccount(
+            name=name, description=str(account.get("description") or ""),
+            organization=str(account.get("organization") or ""),
+            cluster=str((own or {}).get("cluster") or ""),
+            gpu_minutes=tres_gpus(((limits.get("tres") or {}).get("group") or {})
+                                  .get("minutes")) if own else None,
+            max_running_jobs=number((limits.get("jobs") or {}).get("active")) if own else None,
+            users=tuple(sorted(str(a["user"]) for a in assocs if a.get("user"))),
+        ))
+    return out

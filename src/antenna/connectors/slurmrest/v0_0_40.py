@@ -25,11 +25,13 @@ from antenna.connectors.slurmrest.protocol import (
     HttpCall,
     LiveJob,
     NodeInfo,
+    SlurmAccount,
     SlurmError,
     SubmitRequest,
     SubmitResult,
 )
-from antenna.connectors.slurmrest.tres import gpus_live, gpus_requested, node_gpus
+from antenna.connectors.slurmrest.tres import accounts_from as _accounts
+from antenna.connectors.slurmrest.tres import gpu_tres, gpus_live, gpus_requested, node_gpus
 
 
 def _number(value: Any, default: int = 0) -> int:
@@ -66,6 +68,13 @@ def _wait_status(exit_code: Any) -> int | None:
     if not code_set and not signal_set:
         return None
     return (_number(code) & 0xFF) << 8 | (_number(signal) & 0x7F)
+
+
+def _set_or_unset(value: int | None) -> dict[str, Any]:
+    """A limit as a `{set, infinite, number}` object; None clears it."""
+    if value is None:
+        return {"set": False, "infinite": True, "number": 0}
+    return {"set": True, "infinite": False, "number": value}
 
 
 def _time_limit(value: Any) -> int | None:
@@ -106,6 +115,8 @@ class V0040(RestPaths):
             job["minimum_nodes"] = job["maximum_nodes"] = request.nodes
             job["tasks_per_node"] = 1
             job["tasks"] = request.nodes
+        if request.account:
+            job["account"] = request.account
         if request.cpus is not None:
             job["cpus_per_task"] = request.cpus
         if request.memory_mb is not None:
@@ -113,7 +124,38 @@ class V0040(RestPaths):
                                       "number": request.memory_mb}
         return HttpCall("POST", f"{self._slurm}/job/submit", {"job": job})
 
+    def account_create(self, account: SlurmAccount) -> list[HttpCall]:
+        """One request: the account with its association on the cluster and its limits
+        (`POST /accounts` alone makes an account with no association: jobs cannot use it)."""
+        return [HttpCall("POST", f"{self._slurmdb}/accounts_association", {
+            "association_condition": {
+                "accounts": [account.name], "clusters": [account.cluster],
+                "association": {
+                    "grptresmins": gpu_tres(account.gpu_minutes)
+                    if account.gpu_minutes is not None else [],
+                    "grpjobs": _set_or_unset(account.max_running_jobs)}},
+            "account": {"description": account.description,
+                        "organization": account.organization}})]
+
+    def account_limits(self, account: SlurmAccount) -> HttpCall:
+        """The account association's GrpTRESMins and GrpJobs, both always sent: a limit left
+        out of the body is cleared (measured on 24.11.5)."""
+        return HttpCall("POST", f"{self._slurmdb}/associations", {"associations": [{
+            "account": account.name, "cluster": account.cluster, "user": "",
+            "max": {"tres": {"group": {"minutes": gpu_tres(account.gpu_minutes)
+                                       if account.gpu_minutes is not None else []}},
+                    "jobs": {"active": _set_or_unset(account.max_running_jobs)}}}]})
+
     # -- responses -----------------------------------------------------------------------
+    def parse_accounts(self, accounts: dict[str, Any],
+                       associations: dict[str, Any]) -> list[SlurmAccount]:
+        """The account association has `user: ""`; numbers are `{set, infinite, number}`."""
+        def number(value: Any) -> int | None:
+            if isinstance(value, dict) and (value.get("set") is False or value.get("infinite")):
+                return None
+            return _number(value) if value is not None else None
+        return _accounts(accounts, associations, number)
+
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
         out: list[SlurmError] = []
         for item in body.get("errors") or []:
@@ -220,6 +262,7 @@ class V0040(RestPaths):
                 allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
                 complete=bool(partition) and name != "allocation",
                 extra={"exit_status": _wait_status(job.get("exit_code"))},
+                account=str(job.get("account") or ""),
             ))
         return out
 
