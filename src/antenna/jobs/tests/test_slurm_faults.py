@@ -1,18 +1,29 @@
-"""Faults on a REAL Slurm 22.05 cluster (`lumi` only: the other clusters are left alone).
+"""Faults on REAL Slurm clusters, each on both generations: the 22.05 cluster `lumi` (the
+other 22.05 cluster is left alone) and the 24.11 cluster `current` (which plays the factory
+named `lumi` there, see test_slurm_integration.GENERATIONS).
 
-One daemon of one cluster is stopped or restarted with `testbeds/slurm/daemon.sh` while the
-worker runs; the checks read Slurm's own view (slurmctld's job list, slurmdbd's accounting)
-back over REST. Fixtures and helpers come from `test_slurm_integration` (same clusters, same
-env file, same fresh `instance` tag per test). Results: docs/reliability.md.
+One daemon of one cluster is stopped or restarted with `testbeds/slurm/daemon.sh` (22.05) or
+`testbeds/slurm24/daemon.sh` (24.11) while the worker runs; the checks read Slurm's own view
+(slurmctld's job list, slurmdbd's accounting) back over REST. Fixtures and helpers come from
+`test_slurm_integration` (same clusters, same env files, same fresh `instance` tag per test).
+Results: docs/reliability.md.
 """
 
 # ruff: noqa: F811 - the fixtures imported from test_slurm_integration are parameters here
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import time
+import uuid
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -28,27 +39,37 @@ from antenna.jobs.tests.test_slurm_integration import (  # noqa: F401 - fixtures
     Slurm,
     drive,
     gateway,
+    generation,
     settled,
     slurm,
     slurm_env,
     submit,
 )
 
+# The 22.05 cluster `lumi`: testbeds/slurm/daemon.sh stops and starts its daemons one by one.
 pytestmark = [pytest.mark.slurm, pytest.mark.django_db(transaction=True)]
 
-DAEMON = Path(__file__).resolve().parents[4] / "testbeds" / "slurm" / "daemon.sh"
-CLUSTER = "lumi"
+TESTBEDS = Path(__file__).resolve().parents[4] / "testbeds"
+CLUSTER = "lumi"  # the Antenna factory the faults hit
 
 
 def daemon(env: dict[str, str], action: str, name: str) -> None:
-    """Stop or start one daemon of the lumi cluster (testbeds/slurm/daemon.sh)."""
-    subprocess.run(["bash", str(DAEMON), action, name, CLUSTER,
+    """Stop or start one daemon of the cluster behind the factory `lumi` (the testbed's
+    daemon.sh: `lumi` on 22.05, `current` on 24.11)."""
+    clusters = env["ANTENNA_SLURM_CLUSTERS"].split()
+    cluster, script = ((CLUSTER, "slurm") if CLUSTER in clusters else ("current", "slurm24"))
+    subprocess.run(["bash", str(TESTBEDS / script / "daemon.sh"), action, name, cluster,
                     env["ANTENNA_SLURM_STATE_DIR"]], check=True, timeout=90)
+
+
+def epoch(value: Any) -> int:
+    """A time of slurmctld's job record: a number up to v0.0.38, `{set, number}` after."""
+    return int(value["number"] if isinstance(value, dict) else value)
 
 
 def sacct_ids(slurm: Slurm, instance: str) -> list[str]:
     """The ids of this test's jobs in slurmdbd's accounting (one per submission)."""
-    status, body = slurm.call("GET", "/slurmdb/v0.0.38/jobs?start_time=now-3600")
+    status, body = slurm.call("GET", f"/slurmdb/{slurm.api}/jobs?start_time=now-3600")
     assert status == 200, body
     return [str(j["job_id"]) for j in body.get("jobs", [])
             if (j["comment"]["job"] or "").split(" | ")[0].endswith(f",instance={instance}")]
@@ -71,7 +92,7 @@ def test_slurmdbd_down_settles_provisionally_then_corrects_once(gateway, slurm, 
         assert (job.settled_at - job.finished_at).total_seconds() < 60
         assert job.charge_provisional
         live = slurm[CLUSTER].job(job.scheduler_job_id)  # slurmctld's record
-        assert job.elapsed_seconds == live["end_time"] - live["start_time"]
+        assert job.elapsed_seconds == epoch(live["end_time"]) - epoch(live["start_time"])
         alloc = Allocation.objects.get(pk=allocation.pk)
         assert alloc.reserved_gpu_seconds == 0
         assert alloc.used_gpu_seconds == job.gpu_seconds_charged
@@ -193,20 +214,31 @@ def test_slurmrestd_restarted_during_a_burst_of_20(gateway, slurm, slurm_env):
     print("slurmrestd restart:", measured)
 
 
+def test_slurmctld_restarted_during_a_burst_of_20(gateway, slurm, slurm_env):
+    """slurmctld saves its state on TERM and reloads it: jobs pending or running at the
+    restart run on, and those dispatched meanwhile wait in the worker (retried)."""
+    measured = _burst_with_restart(gateway, slurm, slurm_env, "slurmctld")
+    print("slurmctld restart:", measured)
+
+
 def test_token_file_rotated_mid_run(gateway, slurm, slurm_env, tmp_path):
     """The factory's token file is replaced by a new token (rotation) while a burst runs:
     the connector reads the file on every call, so no job is lost or sent twice."""
     factory = gateway["factories"][CLUSTER]
     token_file = tmp_path / "lumi.token"
-    token_file.write_text(Path(slurm_env["ANTENNA_SLURM_LUMI_TOKEN_FILE"]).read_text())
+    token_file.write_text(Path(slurm[CLUSTER].token_file).read_text())
     factory.connector_settings = {**factory.connector_settings, "token_file": str(token_file)}
     factory.save()
     ids = [submit(gateway, CLUSTER, f"rotate {n}", "#!/bin/bash\nsleep 1\n") for n in range(10)]
     dispatch.run_cycle(limit=5)
-    answer = subprocess.run(["scontrol", "token", "username=antenna", "lifespan=3600"],
-                            env={"SLURM_CONF": slurm_env["ANTENNA_SLURM_LUMI_CONF"],
-                                 "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
-                            capture_output=True, text=True, check=True, timeout=30)
+    cluster = slurm[CLUSTER].name
+    command = ["scontrol", "token", "username=antenna", "lifespan=3600"]
+    if "ANTENNA_SLURM_CHROOT" in slurm_env:  # 24.11: its scontrol, inside the chroot
+        command = ["chroot", slurm_env["ANTENNA_SLURM_CHROOT"], *command]
+    answer = subprocess.run(command, env={
+        "SLURM_CONF": slurm_env[f"ANTENNA_SLURM_{cluster.upper()}_CONF"],
+        "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}, capture_output=True, text=True, check=True,
+        timeout=30)
     new_token = answer.stdout.strip().removeprefix("SLURM_JWT=")
     assert new_token and new_token not in token_file.read_text()
     # The old token expires (here: is replaced by one slurmrestd refuses): cycles fail.
@@ -232,3 +264,109 @@ def test_token_file_rotated_mid_run(gateway, slurm, slurm_env, tmp_path):
     assert alloc.used_gpu_seconds == sum(j.gpu_seconds_charged or 0 for j in jobs)
     assert ledger_balances(alloc)
     assert Factory.objects.get(pk=factory.pk).consecutive_failures == 0
+
+
+# -- PostgreSQL restarted ------------------------------------------------------------------
+
+POSTGRES = Path(__file__).resolve().parents[4] / "scripts" / "postgres.sh"
+PG_JOBS = 12
+
+
+def _driver(env: dict[str, str], command: str, argument: object) -> dict:
+    answer = subprocess.run(
+        [sys.executable, "-m", "antenna.jobs.tests.pg_restart_driver", command,
+         json.dumps(argument)], env=env, capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("generation", ["22.05"], indirect=True)  # the database's fault
+def test_postgresql_restarted_while_the_worker_runs(slurm, slurm_env, tmp_path):
+    """The real `antenna worker` on a PostgreSQL of its own (scripts/postgres.sh), which is
+    stopped and started again while the worker dispatches and polls 12 jobs on lumi: the
+    worker keeps running, reconnects by itself, and every job ran once and is settled once
+    from accounting, with the ledger exact. Runs the same on the SQLite and the PostgreSQL
+    test runs: the database restarted is this test's own."""
+    from antenna.jobs.tests.test_slurm_integration import Worker
+
+    # Not under tmp_path: the server runs as `postgres`, which cannot enter pytest's 0700 dirs.
+    pgdir = Path(tempfile.mkdtemp(prefix="antenna-pgfault-", dir="/tmp"))
+    started = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "55490"],
+                             capture_output=True, text=True, timeout=180)
+    assert started.returncode == 0, started.stderr[-2000:]
+    url = started.stdout.strip().splitlines()[-1]
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("CREATE DATABASE antenna")
+    instance = f"pg{uuid.uuid4().hex[:10]}"
+    workdir = Path(slurm_env["ANTENNA_SLURM_WORK_DIR"]) / instance
+    workdir.mkdir(mode=0o1777)
+    workdir.chmod(0o1777)
+    env = {**os.environ, "ANTENNA_DATABASE_URL": url, "PYTHONUNBUFFERED": "1",
+           "DJANGO_SETTINGS_MODULE": "antenna.config.test_settings",
+           "ANTENNA_DATA_DIR": str(tmp_path / "data")}
+    worker = Worker(tmp_path, env=env)
+    try:
+        antenna = Path(sys.executable).with_name("antenna")
+        subprocess.run([str(antenna), "migrate", "-v0"], env=env, check=True, timeout=300)
+        made = _driver(env, "setup", {
+            "jobs": PG_JOBS, "partition": "standard-g",
+            "connector_settings": {
+                "url": slurm_env["ANTENNA_SLURM_LUMI_URL"],
+                "user": slurm_env["ANTENNA_SLURM_LUMI_USER"],
+                "token_file": slurm_env["ANTENNA_SLURM_LUMI_TOKEN_FILE"],
+                "workdir": str(workdir), "partition": "standard-g",
+                "api_version": "v0.0.38", "timeout": 30, "instance": instance}})
+        ids = made["jobs"]
+        worker.start()
+
+        def states() -> list[str]:
+            return [j["state"] for j in _driver(env, "status", ids)["jobs"]]
+
+        # Restart while some jobs are at the factory and others still queued.
+        deadline = time.monotonic() + 120
+        while sum(s != "queued" for s in states()) < 3:
+            assert time.monotonic() < deadline, worker.logs()
+            time.sleep(0.3)
+        subprocess.run(["bash", str(POSTGRES), "stop", str(pgdir)], check=True, timeout=60)
+        time.sleep(5)  # the worker's cycles fail meanwhile
+        restarted = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "55490"],
+                                   capture_output=True, text=True, timeout=120)
+        assert restarted.returncode == 0, restarted.stderr[-2000:]
+        back = time.monotonic()
+
+        # A job Slurm accepted while the database was down is found by name after its lease.
+        deadline = time.monotonic() + 300
+        while True:
+            seen = _driver(env, "status", ids)
+            if all(j["settled"] and not j["provisional"] for j in seen["jobs"]):
+                break
+            assert time.monotonic() < deadline, (seen, worker.logs())
+            assert worker.process is not None and worker.process.poll() is None, worker.logs()
+            time.sleep(1)
+        print(f"postgresql restart: all {PG_JOBS} settled {time.monotonic() - back:.0f} s "
+              "after it answered again")
+    finally:
+        worker.stop()
+        subprocess.run(["bash", str(POSTGRES), "stop", str(pgdir)], timeout=60)
+        shutil.rmtree(pgdir, ignore_errors=True)
+
+    full_log = (tmp_path / "worker-1.log").read_text(errors="replace")
+    assert "worker cycle failed" in full_log  # the restart was really seen
+    assert worker.starts == 1  # one worker process throughout: it recovered by itself
+    lumi = slurm["lumi"]
+    in_sacct = sacct_ids(lumi, instance)
+    assert sorted(in_sacct) == sorted(j["scheduler_job_id"] for j in seen["jobs"])
+    assert len(set(in_sacct)) == PG_JOBS  # 0 lost, 0 twice
+    for job in seen["jobs"]:
+        assert job["state"] == "completed", job
+        assert job["settles"] == 1
+        record = lumi.db_job(job["scheduler_job_id"])
+        assert job["elapsed"] == record["time"]["elapsed"]
+        assert job["charged"] == charge_seconds(
+            gpus=1, elapsed_seconds=record["time"]["elapsed"], factor=Decimal("0.5"),
+            reserved_seconds=job["reserved"])
+    [allocation] = seen["allocations"]
+    assert allocation["reserved"] == 0 and allocation["balanced"]
+    assert allocation["used"] == sum(j["charged"] for j in seen["jobs"])
