@@ -242,6 +242,9 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=$DBD
 AccountingStorageTRES=gres/gpu,gres/gpu:$GTYPE
+# As the factories do: association limits are enforced, so an allocation's Slurm account
+# (GrpTRESMins, GrpJobs=0 while suspended; docs/identity.md) really holds jobs back.
+AccountingStorageEnforce=associations,limits,safe
 AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=30

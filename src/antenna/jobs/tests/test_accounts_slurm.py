@@ -2,9 +2,10 @@
 and `jupiter` (Slurm 22.05, v0.0.38) (issue #10 parts 4 and 5).
 
 Every test uses its own account prefix and connector instance, so its accounts and jobs are
-its own on clusters other tests share. The test clusters run with
-`AccountingStorageEnforce=none`, so Slurm does not enforce the limits Antenna writes there:
-these tests check what slurmdbd holds, and that Antenna reads and charges what ran.
+its own on clusters other tests share. The 24.11 cluster enforces association limits
+(`AccountingStorageEnforce=associations,limits,safe`, as the factories): a suspended
+allocation's account holds new jobs back. The 22.05 clusters do not enforce them; there the
+tests check what slurmdbd holds.
 """
 
 from __future__ import annotations
@@ -251,17 +252,16 @@ def test_per_user_account_on_slurm_24_11(current_env):
     assert _account_limits(site) == (expected, {"set": True, "infinite": False, "number": 0},
                                      ["antsite"])
     assert FactoryAccount.objects.get(pk=account.pk).state == "suspended"
-    # What Slurm does with a job submitted there directly now depends on the site's
-    # enforcement: pending (AssocGrpJobsLimit) with `limits`; run, on a cluster without.
+    # The 24.11 testbed enforces association limits, as the factories do: a job submitted
+    # there directly now waits (AssocGrpJobsLimit) instead of starting.
+    assert _enforces_limits(current_env), "testbeds/slurm24 must set AccountingStorageEnforce"
     held = _sbatch_as_antsite(current_env, site["name"], f"held-{site['instance']}")
-    if _enforces_limits(current_env):
-        time.sleep(3)
-        live = _rest(site["url"], site["token"], "GET", f"/slurm/v0.0.42/job/{held}")
-        assert live["jobs"][0]["job_state"] == ["PENDING"], live["jobs"][0]["job_state"]
-        assert "AssocGrpJobs" in live["jobs"][0]["state_reason"]
-        _rest(site["url"], site["token"], "DELETE", f"/slurm/v0.0.42/job/{held}")
-    else:  # measured on the test clusters (AccountingStorageEnforce=none): it ran
-        assert _wait_ended(site, held)["nodes"] not in ("", "None assigned")
+    time.sleep(3)
+    live = _rest(site["url"], site["token"], "GET", f"/slurm/v0.0.42/job/{held}")
+    assert live["jobs"][0]["job_state"] == ["PENDING"], live["jobs"][0]["job_state"]
+    # GrpJobs=0 on the account: Slurm names it on the user's association (measured on 24.11.5)
+    assert live["jobs"][0]["state_reason"] in ("AssocGrpJobsLimit", "AssocMaxJobsLimit")
+    _rest(site["url"], site["token"], "DELETE", f"/slurm/v0.0.42/job/{held}")
     allocation_resume(allocation=allocation, by=site["operator"])
     dispatch.run_cycle()
     assert _account_limits(site)[1] == {"set": False, "infinite": True, "number": 0}
