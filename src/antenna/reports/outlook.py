@@ -26,7 +26,7 @@ from antenna.allocations.models import hours
 from antenna.calls.models import Call
 from antenna.core.workdays import add_months
 from antenna.jobs.models import Job
-from antenna.proposals.models import Proposal
+from antenna.proposals.models import OutcomeReason, Proposal
 from antenna.proposals.states import ProposalState
 
 HORIZON = 24
@@ -45,8 +45,8 @@ class Month:
     awarded: float = 0.0
     used: float = 0.0
     shortfall: float = 0.0  # accepted with fewer hours than requested
-    refused: float = 0.0  # rejected proposals' requests
-    withdrawn: float = 0.0  # withdrawn after submission
+    refused: float = 0.0  # requests rejected for lack of capacity
+    withdrawn: float = 0.0  # requests withdrawn after submission for lack of capacity
     partial: bool = False  # the current month, not over yet
 
     @property
@@ -211,8 +211,10 @@ def demand_history(today: dt.date | None = None) -> list[Month]:
         shortfall=Sum(F("requested_gpu_hours") - F("decision__gpu_hours"),
                       filter=Q(state=ProposalState.ACCEPTED,
                                decision__gpu_hours__lt=F("requested_gpu_hours"))),
-        refused=Sum("requested_gpu_hours", filter=Q(state=ProposalState.REJECTED)),
-        withdrawn=Sum("requested_gpu_hours", filter=Q(state=ProposalState.WITHDRAWN)),
+        refused=Sum("requested_gpu_hours", filter=Q(state=ProposalState.REJECTED,
+                                                     decision__reason=OutcomeReason.CAPACITY)),
+        withdrawn=Sum("requested_gpu_hours", filter=Q(
+            state=ProposalState.WITHDRAWN, withdrawal_reason=OutcomeReason.CAPACITY)),
     ).order_by())
     used = list(Job.objects.filter(gpu_seconds_charged__isnull=False)
                 .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))

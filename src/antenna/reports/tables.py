@@ -101,8 +101,10 @@ def outlook_tables(today: dt.date | None = None) -> tuple[Table, Table]:
     o = outlook(today)
     history = Table(name="outlook-history", title=_("Monthly demand (GPU-hours)"),
                     headers=[_("Month"), _("Requested"), _("Awarded"), _("Used"),
-                             _("Unmet: awarded less than requested"), _("Unmet: refused"),
-                             _("Unmet: withdrawn"), _("Unmet demand"), _("Month not over")])
+                             _("Unmet: awarded less than requested"),
+                             _("Unmet: refused for lack of capacity"),
+                             _("Unmet: withdrawn for lack of capacity"), _("Unmet demand"),
+                             _("Month not over")])
     for m in o.history:
         history.rows.append([m.month, m.requested, m.awarded, m.used, m.shortfall, m.refused,
                              m.withdrawn, m.unmet, m.partial])
