@@ -199,12 +199,19 @@ def _gpus(gpu_hours: float, month: str, share: float) -> float:
     return round(gpu_hours / (_hours_per_month(month) * share), 1)
 
 
-def demand_history(today: dt.date | None = None) -> list[Month]:
-    """Every month from the first call (or first submission) to this month. Three queries."""
+def demand_history(today: dt.date | None = None,
+                   organizations: frozenset[int] | None = None) -> list[Month]:
+    """Every month from the first call (or first submission) to this month, counting only
+    `organizations`' proposals and jobs unless None (everyone's). Three queries."""
     today = today or timezone.localdate()
     calls = Call.objects.aggregate(opens=Min("opens_on"), created=Min("created_at"))
     first_call = calls["opens"] or calls["created"]
-    rows = list(Proposal.objects.filter(submitted_at__isnull=False)
+    proposals = Proposal.objects.filter(submitted_at__isnull=False)
+    jobs = Job.objects.filter(gpu_seconds_charged__isnull=False)
+    if organizations is not None:
+        proposals = proposals.filter(organization_id__in=sorted(organizations))
+        jobs = jobs.filter(allocation__organization_id__in=sorted(organizations))
+    rows = list(proposals
                 .annotate(m=TruncMonth("submitted_at")).values("m").annotate(
         requested=Sum("requested_gpu_hours"),
         awarded=Sum("decision__gpu_hours", filter=Q(state=ProposalState.ACCEPTED)),
@@ -216,7 +223,7 @@ def demand_history(today: dt.date | None = None) -> list[Month]:
         withdrawn=Sum("requested_gpu_hours", filter=Q(
             state=ProposalState.WITHDRAWN, withdrawal_reason=OutcomeReason.CAPACITY)),
     ).order_by())
-    used = list(Job.objects.filter(gpu_seconds_charged__isnull=False)
+    used = list(jobs
                 .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
                 .values("m").annotate(t=Sum("gpu_seconds_charged")).order_by())
     starts = [d for d in [first_call, *(r["m"] for r in rows), *(r["m"] for r in used)] if d]
@@ -251,9 +258,11 @@ def demand_history(today: dt.date | None = None) -> list[Month]:
     return list(months.values())
 
 
-def outlook(today: dt.date | None = None) -> Outlook:
-    """History, forecast (from the complete months) and implied capacity. Three queries."""
-    history = demand_history(today)
+def outlook(today: dt.date | None = None,
+            organizations: frozenset[int] | None = None) -> Outlook:
+    """History, forecast (from the complete months) and implied capacity, of `organizations`
+    only unless None (see `demand_history`). Three queries."""
+    history = demand_history(today, organizations)
     complete = [m for m in history if not m.partial]
     if complete:
         first = dt.date.fromisoformat(complete[0].month + "-01")
