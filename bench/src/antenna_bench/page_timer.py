@@ -66,7 +66,8 @@ def _time(name: str, fn: Callable[[], Any], runs: int) -> Timing:
                   slowest_sql=(slow["sql"][:400] if slow else ""), status=status)
 
 
-def time_pages(*, runs: int = 5, report: SeedReport | None = None) -> list[Timing]:
+def time_pages(*, runs: int = 5, report: SeedReport | None = None,
+               log: Callable[[str], None] | None = None) -> list[Timing]:
     """Time (median of `runs`, after a warm-up) the pages and endpoints of a big organisation's
     member and of an operator, and the KPI selectors, in-process with Django's test client."""
     from django.test import Client
@@ -155,4 +156,11 @@ def time_pages(*, runs: int = 5, report: SeedReport | None = None) -> list[Timin
         ("kpi proposals_by_mode_and_state", kpi_proposals_by_mode_and_state),
         ("kpi organizations_by_kind_and_region", kpi_organizations_by_kind_and_region),
     ]
-    return [_time(name, fn, runs) for name, fn in cases]
+    timings = []
+    for name, fn in cases:
+        timings.append(_time(name, fn, runs))
+        if log is not None:  # as it goes: a run cut short still says what it measured
+            t = timings[-1]
+            log(f"{t.median_ms:8.1f} ms  {t.queries:3d} q  slowest {t.slowest_sql_ms:7.1f} ms"
+                f"  {t.name}")
+    return timings

@@ -59,3 +59,14 @@ def test_add_working_days_skips_weekends_and_belgian_holidays():
 
 def timezone_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(ZoneInfo("Europe/Brussels")).date()
+
+
+def test_many_pairs_at_once_count_like_one_by_one():
+    from antenna.core.workdays import working_days_between_many
+
+    days = [D(2026, 7, 17) + dt.timedelta(days=k) for k in range(0, 200, 7)]
+    pairs = [(a, b) for a in days[:10] for b in days[::3]] + [
+        (D(2026, 12, 24), D(2027, 1, 4)), (D(2026, 3, 10), D(2026, 3, 3))]
+    assert working_days_between_many(pairs) == [working_days_between(a, b) for a, b in pairs]
+    assert working_days_between_many([(D(2026, 7, 17), D(2026, 7, 20))]) == [1]
+    assert working_days_between_many([]) == []
