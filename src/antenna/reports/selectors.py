@@ -97,9 +97,9 @@ def time_to_access(f: ReportFilter | None = None) -> list[TimeToAccess]:
             first_jobs.append((row["call__mode"], (decided, _local_day(row["first_job"]))))
     # one vectorised count per list (thousands of proposals: not one numpy call each)
     for target, pairs in ((to_decision, decisions), (to_job, first_jobs)):
-        for (mode, _), days in zip(pairs, working_days_between_many([p for _, p in pairs]),
-                                   strict=True):
-            target[mode].append(days)
+        for (mode, _), count in zip(pairs, working_days_between_many([p for _, p in pairs]),
+                                    strict=True):
+            target[mode].append(count)
     result = []
     for mode in AccessMode:
         if f.mode and mode.value != f.mode:
