@@ -98,16 +98,14 @@ def main() -> int:
                                       log=lambda s: print(s, flush=True))
             result["seed"] = report.as_dict()
             result["invariants"] = seeding.check_invariants()
-        timings = page_timer.time_pages(runs=args.runs, report=report)
+        timings = page_timer.time_pages(runs=args.runs, report=report,
+                                        log=lambda s: print(s, flush=True))
         result["timings"] = [t.as_dict() for t in timings]
         result["target_ms"] = 300
         result["missed"] = [t.name for t in timings if t.median_ms > 300]
         result["machine"]["loadavg_end"] = os.getloadavg()  # type: ignore[index]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, default=str))
-        for t in timings:
-            print(f"{t.median_ms:8.1f} ms  {t.queries:3d} q  slowest {t.slowest_sql_ms:7.1f} ms"
-                  f"  {t.name}")
         print(f"wrote {out}")
         return 0
     finally:

@@ -66,7 +66,8 @@ def _time(name: str, fn: Callable[[], Any], runs: int) -> Timing:
                   slowest_sql=(slow["sql"][:400] if slow else ""), status=status)
 
 
-def time_pages(*, runs: int = 5, report: SeedReport | None = None) -> list[Timing]:
+def time_pages(*, runs: int = 5, report: SeedReport | None = None,
+               log: Callable[[str], None] | None = None) -> list[Timing]:
     """Time (median of `runs`, after a warm-up) the pages and endpoints of a big organisation's
     member and of an operator, and the KPI selectors, in-process with Django's test client."""
     from django.test import Client
@@ -110,18 +111,56 @@ def time_pages(*, runs: int = 5, report: SeedReport | None = None) -> list[Timin
          lambda: member.get(f"/api/v1/jobs/{some_job}", headers=auth)),
         (f"api GET /allocations/{a} (member)",
          lambda: member.get(f"/api/v1/allocations/{a}", headers=auth)),
+        # the KPI pages and API (issue #12): every page, every API call and grouping, the
+        # exports, as an operator (everyone's figures) and as the big organisation's member
         ("page /overview/?group_by=month (operator)",
          lambda: op.get("/overview/?group_by=month")),
+        ("page /overview/?group_by=kind (member)",
+         lambda: member.get("/overview/?group_by=kind")),
         ("page /reports/outlook/ (operator)", lambda: op.get("/reports/outlook/")),
+        ("page /reports/outlook/ (member)", lambda: member.get("/reports/outlook/")),
+        ("page /reports/export/hours-by-region.csv (operator)",
+         lambda: op.get("/reports/export/hours-by-region.csv")),
+        ("page /reports/export/time-to-access.xlsx (operator)",
+         lambda: op.get("/reports/export/time-to-access.xlsx")),
+        ("page /reports/export/outlook.xlsx (operator)",
+         lambda: op.get("/reports/export/outlook.xlsx")),
         ("page /transparency/ (anonymous)", lambda: Client().get("/transparency/")),
-        ("api GET /reports/kpis?group_by=month (operator)",
-         lambda: op.get("/api/v1/reports/kpis?group_by=month", headers=op_auth)),
-        ("api GET /reports/time-to-access (operator)",
-         lambda: op.get("/api/v1/reports/time-to-access", headers=op_auth)),
-        ("api GET /reports/outlook (operator)",
-         lambda: op.get("/api/v1/reports/outlook", headers=op_auth)),
+        ("page /transparency/indicators.csv (anonymous)",
+         lambda: Client().get("/transparency/indicators.csv")),
+        *[(f"api GET /kpis?group_by={g} (operator)",
+           (lambda g=g: op.get(f"/api/v1/kpis?group_by={g}", headers=op_auth)))
+          for g in ("kind", "region", "sector", "factory", "mode", "month")],
+        ("api GET /kpis?group_by=month (member)",
+         lambda: member.get("/api/v1/kpis?group_by=month", headers=auth)),
+        ("api GET /kpis?group_by=mode&from=...&to=... (operator)",
+         lambda: op.get("/api/v1/kpis?group_by=mode&from=2020-01-01&to=2099-12-31",
+                        headers=op_auth)),
+        ("api GET /kpis?group_by=factory&format=csv (operator)",
+         lambda: op.get("/api/v1/kpis?group_by=factory&format=csv", headers=op_auth)),
+        ("api GET /kpis?group_by=sector&format=xlsx (operator)",
+         lambda: op.get("/api/v1/kpis?group_by=sector&format=xlsx", headers=op_auth)),
+        ("api GET /kpis/time-to-access (operator)",
+         lambda: op.get("/api/v1/kpis/time-to-access", headers=op_auth)),
+        ("api GET /kpis/time-to-access (member)",
+         lambda: member.get("/api/v1/kpis/time-to-access", headers=auth)),
+        ("api GET /kpis/time-to-access?format=csv (operator)",
+         lambda: op.get("/api/v1/kpis/time-to-access?format=csv", headers=op_auth)),
+        ("api GET /outlook (operator)", lambda: op.get("/api/v1/outlook", headers=op_auth)),
+        ("api GET /outlook (member)", lambda: member.get("/api/v1/outlook", headers=auth)),
+        ("api GET /outlook?format=csv (operator)",
+         lambda: op.get("/api/v1/outlook?format=csv", headers=op_auth)),
+        ("api GET /outlook?format=xlsx (operator)",
+         lambda: op.get("/api/v1/outlook?format=xlsx", headers=op_auth)),
         ("kpi gpu_hours_by_factory", kpi_gpu_hours_by_factory),
         ("kpi proposals_by_mode_and_state", kpi_proposals_by_mode_and_state),
         ("kpi organizations_by_kind_and_region", kpi_organizations_by_kind_and_region),
     ]
-    return [_time(name, fn, runs) for name, fn in cases]
+    timings = []
+    for name, fn in cases:
+        timings.append(_time(name, fn, runs))
+        if log is not None:  # as it goes: a run cut short still says what it measured
+            t = timings[-1]
+            log(f"{t.median_ms:8.1f} ms  {t.queries:3d} q  slowest {t.slowest_sql_ms:7.1f} ms"
+                f"  {t.name}")
+    return timings

@@ -18,7 +18,8 @@ from antenna.opportunities.api import router as opportunities_router
 from antenna.organizations.api import invitations_router
 from antenna.organizations.api import router as organizations_router
 from antenna.proposals.api import router as proposals_router
-from antenna.reports.api import router as reports_router
+from antenna.reports.api import outlook_router
+from antenna.reports.api import router as kpis_router
 from antenna.training.api import router as training_router
 
 api = NinjaAPI(
@@ -45,5 +46,6 @@ api.add_router("/expertise-requests", expertise_router)
 api.add_router("/experts", experts_router)
 api.add_router("/opportunities", opportunities_router)
 api.add_router("/events", training_router)
-api.add_router("/reports", reports_router)
 api.add_router("/notification-preferences", notifications_router)
+api.add_router("/kpis", kpis_router)
+api.add_router("/outlook", outlook_router)

@@ -1,5 +1,6 @@
-"""Working-day arithmetic: decision targets (Monday to Friday) and the time-to-access KPIs
-(Monday to Friday minus Belgian public holidays, from the `holidays` package)."""
+"""Belgian working-day arithmetic (Monday to Friday minus Belgian public holidays, from the
+`holidays` package): decision deadlines, review due dates, expertise targets and the
+time-to-access KPIs all count the same days."""
 
 from __future__ import annotations
 
@@ -8,25 +9,24 @@ from functools import lru_cache
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The moment `days` working days after `start` (weekends skipped)."""
+    """The moment `days` Belgian working days after `start`, at the same time of day: weekends
+    and Belgian public holidays (`is_working_day`) are skipped. An aware `start` counts by its
+    Brussels day (the portal's time zone), so 23:30 on a Friday stays a Friday."""
     current = start
     remaining = days
     while remaining > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(_local_date(current)):
             remaining -= 1
     return current
 
 
-def add_belgian_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The moment `days` Belgian working days after `start`, at the same time of day."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += dt.timedelta(days=1)
-        if is_working_day(current.date()):
-            remaining -= 1
-    return current
+def _local_date(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:
+        return moment.date()
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -72,3 +72,19 @@ def working_days_between(start: dt.date | dt.datetime, end: dt.date | dt.datetim
     begin = first + dt.timedelta(days=1)
     stop = last + dt.timedelta(days=1)
     return int(np.busday_count(begin, stop, holidays=_holidays_between(begin, last)))
+
+
+def working_days_between_many(pairs: list[tuple[dt.date, dt.date]]) -> list[int]:
+    """`working_days_between` of many (start day, end day) pairs in one vectorised call (the
+    KPIs count thousands of proposals): the same answers, pair by pair."""
+    if not pairs:
+        return []
+    import numpy as np
+
+    begins = np.array([a + dt.timedelta(days=1) for a, _ in pairs], dtype="datetime64[D]")
+    stops = np.array([b + dt.timedelta(days=1) for _, b in pairs], dtype="datetime64[D]")
+    first = min(a for a, _ in pairs)
+    last = max(b for _, b in pairs)
+    counts = np.busday_count(begins, np.maximum(stops, begins),
+                             holidays=_holidays_between(first, max(first, last)))
+    return [int(c) for c in counts]

@@ -178,13 +178,18 @@ def _one_proposal(rng: random.Random, *, org: Organization, owner: User, call: C
     roll = rng.random()
     if mode != AccessMode.PLAYGROUND:
         if roll < 0.05:
-            proposal_withdraw(proposal=p, by=owner, reason="Demo history: withdrawn.")
+            proposal_withdraw(proposal=p, by=owner, reason="Demo history: withdrawn.",
+                              cause="capacity" if roll < 0.025 else "other")
             Proposal.objects.filter(pk=p.pk).update(created_at=_at(day, 10),
                                                     submitted_at=_at(submitted, 11))
             return 0
         if roll < 0.3:
+            capacity = roll < 0.2
             proposal_decide(proposal=p, by=operator, decision="reject",
-                            comment="Demo history: not enough capacity this cut-off.")
+                            reason="capacity" if capacity else
+                            ("scientific" if roll < 0.25 else "eligibility"),
+                            comment="Demo history: not enough capacity this cut-off."
+                            if capacity else "Demo history: not retained.")
         else:
             if mode in (AccessMode.LARGE_SCALE, AccessMode.AI_FOR_SCIENCE):
                 proposal_assess(proposal=p, by=operator, feasible=True)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from antenna.accounts.access import current_user, require_operator, require_operator_or_observer
+from antenna.accounts.access import current_user, require_operator
 from antenna.accounts.models import User
 from antenna.allocations.burndown import allocation_burndowns
 from antenna.allocations.selectors import allocation_list, allocations_over_grant
@@ -35,6 +35,7 @@ from antenna.portal.selectors import (
 from antenna.portal.selectors import overview as overview_counts
 from antenna.portal.triage import Recommendation, Route, recommend
 from antenna.proposals.selectors import decision_queue, proposal_list
+from antenna.reports.filters import scope_of
 from antenna.reports.pages import overview_kpis
 
 DASHBOARD_ROWS = 10
@@ -124,13 +125,17 @@ def console(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """Operators and observers (the ministry): read-only counts across the antenna."""
-    require_operator_or_observer(current_user(request))
-    counts = overview_counts()
+    """Operators and observers (the ministry): read-only counts across the antenna and the
+    indicators. Anyone else signed in: the indicators of their own organisations only."""
+    user = current_user(request)
+    scope = scope_of(user)
     try:
-        kpis = overview_kpis(request.GET)
+        kpis = overview_kpis(request.GET, scope)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
-        kpis = overview_kpis({})
+        kpis = overview_kpis({}, scope)
+    if scope is not None:
+        return render(request, "portal/overview.html", {"o": None, "k": kpis})
+    counts = overview_counts()
     return render(request, "portal/overview.html",
                   {"o": counts, "chart": counts.chart(), "k": kpis})

@@ -114,7 +114,8 @@ def withdraw_proposal(request: HttpRequest, proposal_id: int,
                       payload: WithdrawIn | None = None) -> Any:
     user = current_user(request)
     proposal_withdraw(proposal=proposal_for_user(user, proposal_id), by=user,
-                      reason=payload.reason if payload else "")
+                      reason=payload.reason if payload else "",
+                      cause=(payload.cause or "") if payload else "")
     return _fresh(request, proposal_id)
 
 
@@ -183,5 +184,5 @@ def decide_proposal(request: HttpRequest, proposal_id: int, payload: DecisionIn)
     proposal_decide(proposal=proposal_for_user(user, proposal_id), by=user,
                     decision=payload.decision, gpu_hours=payload.gpu_hours,
                     factory=factory_by_id(payload.factory), pooled=payload.pooled,
-                    comment=payload.comment)
+                    comment=payload.comment, reason=payload.reason or "")
     return _fresh(request, proposal_id)

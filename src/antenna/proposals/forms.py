@@ -14,7 +14,7 @@ from antenna.calls.models import Call
 from antenna.calls.modes import CRITERION_LABELS
 from antenna.factories.selectors import factory_by_id
 from antenna.organizations.models import Organization
-from antenna.proposals.models import Decision, Openness, Proposal, Recommendation
+from antenna.proposals.models import Decision, Openness, OutcomeReason, Proposal, Recommendation
 
 POOLED = "pooled"
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -109,8 +109,14 @@ def initial_from(proposal: Proposal) -> dict[str, Any]:
     return initial
 
 
+def _reason_choices() -> list[tuple[str, Any]]:
+    return [("", "—"), *OutcomeReason.choices]
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
+    cause = forms.ChoiceField(label=_("Why (optional)"), required=False,
+                              choices=_reason_choices)
 
 
 class AssessForm(forms.Form):
@@ -152,6 +158,10 @@ class DecideForm(forms.Form):
     factory = forms.ChoiceField(label=_("Factory"), required=False)
     comment = forms.CharField(label=_("Comment to the applicant"), widget=forms.Textarea,
                               required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason (optional)"), required=False, choices=_reason_choices,
+        help_text=_("Why refused or granted less than asked. 'Lack of capacity' counts as "
+                    "unmet demand in the AI Gigafactory outlook."))
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,6 +179,7 @@ class DecideForm(forms.Form):
             "pooled": choice == POOLED,
             "factory": factory_by_id(int(choice)) if choice and choice != POOLED else None,
             "comment": data["comment"],
+            "reason": data["reason"],
         }
 
 

@@ -25,6 +25,16 @@ class Openness(models.TextChoices):
     CLOSED = "closed", _("Confidential")
 
 
+class OutcomeReason(models.TextChoices):
+    """Why a proposal was refused (or granted less) or withdrawn: a fixed set, so the outlook
+    can count what was turned away for lack of capacity (docs/kpis.md, "Unmet demand")."""
+
+    CAPACITY = "capacity", _("Lack of capacity")
+    SCIENTIFIC = "scientific", _("Scientific or technical merit")
+    ELIGIBILITY = "eligibility", _("Eligibility")
+    OTHER = "other", _("Other")
+
+
 class ProposalQuerySet(models.QuerySet["Proposal"]):
     def visible_to(self, user: User) -> ProposalQuerySet:
         """Operators and observers see all; reviewers their assignments; members their org's."""
@@ -79,6 +89,9 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(
+        _("reason for withdrawing"), max_length=16, choices=OutcomeReason.choices, blank=True,
+        help_text=_("Optional; 'Lack of capacity' counts as unmet demand in the outlook."))
     decision_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
@@ -186,6 +199,8 @@ class Decision(models.Model):
     factory = models.ForeignKey(Factory, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     comment = models.TextField(blank=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=OutcomeReason.choices,
+                              blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -133,8 +133,13 @@ class ProposalFilters(InputSchema):
     offset: int = 0
 
 
+Reason = Literal["capacity", "scientific", "eligibility", "other"]
+
+
 class WithdrawIn(InputSchema):
     reason: str = ""
+    cause: Reason | None = Field(None, description="why, from a fixed set: 'capacity' (lack of "
+                                 "capacity) counts as unmet demand in the outlook")
 
 
 class ReviewerIn(InputSchema):
@@ -221,3 +226,5 @@ class DecisionIn(InputSchema):
     factory: DbId | None = None
     pooled: bool = False
     comment: str = ""
+    reason: Reason | None = Field(None, description="why refused or granted less, from a fixed "
+                                  "set: 'capacity' (lack of capacity) counts as unmet demand")

@@ -45,6 +45,7 @@ from antenna.proposals.eligibility import check_eligibility
 from antenna.proposals.models import (
     Decision,
     Openness,
+    OutcomeReason,
     Proposal,
     Recommendation,
     Review,
@@ -64,14 +65,25 @@ EDITABLE_FIELDS = (
 
 
 def _move(proposal: Proposal, target: str, *, by: User | None, action: str,
-          message: str = "") -> None:
+          message: str = "", after: dict[str, Any] | None = None) -> None:
     PROPOSAL_MACHINE.check(proposal.state, target)
     before = proposal.state
     proposal.state = target
     proposal.save(update_fields=["state", "updated_at", "submitted_at", "decided_at",
-                                 "decision_due_at"])
+                                 "decision_due_at", "withdrawal_reason"])
     audit_record(action=action, target=proposal, by=by, organization_id=proposal.organization_id,
-                 before={"state": before}, after={"state": target}, message=message)
+                 before={"state": before}, after={"state": target, **(after or {})},
+                 message=message)
+
+
+def _reason(value: str | None, name: str) -> str:
+    """An optional reason from the fixed set (OutcomeReason); a clear 422 otherwise."""
+    value = (value or "").strip()
+    if value and value not in OutcomeReason.values:
+        raise ValidationFailed(_("%(name)s must be one of: %(allowed)s.")
+                               % {"name": name, "allowed": ", ".join(OutcomeReason.values)},
+                               field=name)
+    return value
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -307,15 +319,16 @@ def _decide_automatically(p: Proposal) -> None:
 
 
 def _record_decision(p: Proposal, *, outcome: str, gpu_hours: int, factory: Factory | None,
-                     comment: str, by: User | None) -> None:
+                     comment: str, by: User | None, reason: str = "") -> None:
     Decision.objects.create(proposal=p, outcome=outcome, gpu_hours=gpu_hours, factory=factory,
-                            comment=comment, decided_by=by)
+                            comment=comment, reason=reason, decided_by=by)
     p.decided_at = timezone.now()
+    extra = {"reason": reason} if reason else None
     if outcome == Decision.Outcome.ACCEPT:
-        _move(p, P.ACCEPTED, by=by, action="proposal.accept", message=comment)
+        _move(p, P.ACCEPTED, by=by, action="proposal.accept", message=comment, after=extra)
         allocation_grant(proposal=p, gpu_hours=gpu_hours, factory=factory, by=by)
     else:
-        _move(p, P.REJECTED, by=by, action="proposal.reject", message=comment)
+        _move(p, P.REJECTED, by=by, action="proposal.reject", message=comment, after=extra)
     _notify_decided(p, outcome=outcome, gpu_hours=gpu_hours, by=by)
 
 
@@ -334,12 +347,17 @@ def _notify_decided(p: Proposal, *, outcome: str, gpu_hours: int, by: User | Non
                 by=by)
 
 
-def proposal_withdraw(*, proposal: Proposal, by: User, reason: str = "") -> Proposal:
-    """The applicant withdraws a proposal that is not yet decided."""
+def proposal_withdraw(*, proposal: Proposal, by: User, reason: str = "",
+                      cause: str = "") -> Proposal:
+    """The applicant withdraws a proposal that is not yet decided: `reason` is free text,
+    `cause` an optional OutcomeReason (`capacity` counts as unmet demand in the outlook)."""
     require_member(by, proposal.organization)
+    cause = _reason(cause, "cause")
     with transaction.atomic():
         p = _locked(proposal)
-        _move(p, P.WITHDRAWN, by=by, action="proposal.withdraw", message=reason)
+        p.withdrawal_reason = cause
+        _move(p, P.WITHDRAWN, by=by, action="proposal.withdraw", message=reason,
+              after={"cause": cause} if cause else None)
     return p
 
 
@@ -515,11 +533,15 @@ def proposal_decide(
     factory: Factory | None = None,
     pooled: bool = False,
     comment: str = "",
+    reason: str = "",
 ) -> Proposal:
-    """An operator accepts (granting at most the requested GPU-hours) or rejects."""
+    """An operator accepts (granting at most the requested GPU-hours) or rejects. `reason`
+    (optional, an OutcomeReason) says why a proposal was refused or granted less than asked:
+    `capacity` counts as unmet demand in the outlook."""
     _require_operator(by, _("decide on proposals"))
     if decision not in Decision.Outcome.values:
         raise ValidationFailed(_("decision must be 'accept' or 'reject'."))
+    reason = _reason(reason, "reason")
     with transaction.atomic():
         p = _locked(proposal)
         if p.state not in (P.TECHNICAL_REVIEW, P.PEER_REVIEW):
@@ -530,7 +552,7 @@ def proposal_decide(
         require_no_conflict(by, p)
         if decision == Decision.Outcome.REJECT:
             _record_decision(p, outcome=decision, gpu_hours=0, factory=None,
-                             comment=comment.strip(), by=by)
+                             comment=comment.strip(), by=by, reason=reason)
             return p
         if p.call.review_process == ReviewProcess.PEER:
             done = Review.objects.filter(assignment__proposal=p).count()
@@ -564,6 +586,6 @@ def proposal_decide(
                                        % {"f": chosen.display_name})
         _ensure_assessment(p, by, _("Technically feasible: recorded with the decision."))
         _record_decision(p, outcome=decision, gpu_hours=hours, factory=chosen,
-                         comment=comment.strip(), by=by)
+                         comment=comment.strip(), by=by, reason=reason)
     return p
 

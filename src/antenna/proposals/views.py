@@ -22,7 +22,7 @@ from antenna.allocations.selectors import allocation_of_proposal
 from antenna.calls.modes import ReviewProcess
 from antenna.calls.selectors import call_get
 from antenna.core.audit import audit_timeline
-from antenna.core.errors import AntennaError, NotEligible, NotFound
+from antenna.core.errors import AntennaError, NotEligible, NotFound, ValidationFailed
 from antenna.core.pages import error_status, visible_or_404
 from antenna.factories.models import Factory
 from antenna.factories.selectors import factory_by_id, factory_list
@@ -185,6 +185,7 @@ def _detail(request: HttpRequest, proposal: Proposal, *, status: int = 200,
         if member and proposal.state == ProposalState.DRAFT else [],
         "assignment": assignment_of(proposal, user) if user.is_reviewer else None,
         "can_withdraw": member and (is_open or proposal.state == ProposalState.DRAFT),
+        "withdraw_causes": WithdrawForm.base_fields["cause"].choices,  # type: ignore[attr-defined]
         "peer_reviewed": call.review_process == ReviewProcess.PEER,
     }
     if user.sees_everything:
@@ -231,9 +232,12 @@ def proposal_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = visible_or_404(proposal_for_user, user, pk)
     _member_or_403(user, proposal)
     form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _detail(request, proposal, status=400, error=ValidationFailed(
+            _("Choose the reason for withdrawing from the list.")))
     try:
-        proposal_withdraw(proposal=proposal, by=user, reason=reason)
+        proposal_withdraw(proposal=proposal, by=user, reason=form.cleaned_data["reason"],
+                          cause=form.cleaned_data["cause"])
     except AntennaError as exc:
         return _detail(request, proposal, status=error_status(exc.status_code), error=exc)
     messages.success(request, _("Your proposal is withdrawn."))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -17,6 +17,10 @@ from django.utils.translation import gettext as _
 from antenna.calls.modes import AccessMode
 from antenna.core.errors import ValidationFailed
 from antenna.organizations.models import OrganizationKind, Region, Sector
+from antenna.organizations.selectors import organizations_of_user
+
+if TYPE_CHECKING:
+    from antenna.accounts.models import User
 
 GROUPS = ("kind", "region", "sector", "factory", "mode", "month")
 
@@ -32,10 +36,16 @@ class ReportFilter:
     sector: str = ""
     factory: int | None = None
     mode: str = ""
+    # None: every organisation (operators, observers, the public aggregates); otherwise only
+    # these organisations' records (an applicant's own organisations; may be empty).
+    organizations: frozenset[int] | None = None
 
     def organization_q(self, prefix: str) -> Q:
-        """The organisation filters on a relation path (`organization__`, ...)."""
+        """The organisation filters on a relation path (`organization__`, ...; "" on
+        Organization itself), including the reader's scope."""
         q = Q()
+        if self.organizations is not None:
+            q &= Q(**{f"{prefix}id__in": sorted(self.organizations)})
         if self.kind:
             q &= Q(**{f"{prefix}kind": self.kind})
         if self.region:
@@ -85,8 +95,18 @@ def _choice(params: Mapping[str, Any], name: str, allowed: list[str]) -> str:
     return raw
 
 
-def report_filter_from(params: Mapping[str, Any]) -> ReportFilter:
-    """Parse `from`, `to`, `kind`, `region`, `sector`, `factory` (an id) and `mode`."""
+def scope_of(user: User) -> frozenset[int] | None:
+    """Whose figures `user` may read: None (everyone's) for operators and observers, else the
+    organisations they are a member of (one query)."""
+    if user.sees_everything:
+        return None
+    return frozenset(organizations_of_user(user).values_list("pk", flat=True))
+
+
+def report_filter_from(params: Mapping[str, Any],
+                       organizations: frozenset[int] | None = None) -> ReportFilter:
+    """Parse `from`, `to`, `kind`, `region`, `sector`, `factory` (an id) and `mode`; the
+    result is limited to `organizations` (see `scope_of`) unless None."""
     date_from, date_to = _date(params, "from"), _date(params, "to")
     if date_from and date_to and date_to < date_from:
         raise ValidationFailed(_("'to' must not be before 'from'."), field="to")
@@ -101,6 +121,7 @@ def report_filter_from(params: Mapping[str, Any]) -> ReportFilter:
         sector=_choice(params, "sector", list(Sector.values)),
         factory=int(raw_factory) if raw_factory else None,
         mode=_choice(params, "mode", list(AccessMode.values)),
+        organizations=organizations,
     )
 
 

@@ -26,7 +26,7 @@ from antenna.allocations.models import hours
 from antenna.calls.models import Call
 from antenna.core.workdays import add_months
 from antenna.jobs.models import Job
-from antenna.proposals.models import Proposal
+from antenna.proposals.models import OutcomeReason, Proposal
 from antenna.proposals.states import ProposalState
 
 HORIZON = 24
@@ -45,8 +45,8 @@ class Month:
     awarded: float = 0.0
     used: float = 0.0
     shortfall: float = 0.0  # accepted with fewer hours than requested
-    refused: float = 0.0  # rejected proposals' requests
-    withdrawn: float = 0.0  # withdrawn after submission
+    refused: float = 0.0  # requests rejected for lack of capacity
+    withdrawn: float = 0.0  # requests withdrawn after submission for lack of capacity
     partial: bool = False  # the current month, not over yet
 
     @property
@@ -199,22 +199,31 @@ def _gpus(gpu_hours: float, month: str, share: float) -> float:
     return round(gpu_hours / (_hours_per_month(month) * share), 1)
 
 
-def demand_history(today: dt.date | None = None) -> list[Month]:
-    """Every month from the first call (or first submission) to this month. Three queries."""
+def demand_history(today: dt.date | None = None,
+                   organizations: frozenset[int] | None = None) -> list[Month]:
+    """Every month from the first call (or first submission) to this month, counting only
+    `organizations`' proposals and jobs unless None (everyone's). Three queries."""
     today = today or timezone.localdate()
     calls = Call.objects.aggregate(opens=Min("opens_on"), created=Min("created_at"))
     first_call = calls["opens"] or calls["created"]
-    rows = list(Proposal.objects.filter(submitted_at__isnull=False)
+    proposals = Proposal.objects.filter(submitted_at__isnull=False)
+    jobs = Job.objects.filter(gpu_seconds_charged__isnull=False)
+    if organizations is not None:
+        proposals = proposals.filter(organization_id__in=sorted(organizations))
+        jobs = jobs.filter(allocation__organization_id__in=sorted(organizations))
+    rows = list(proposals
                 .annotate(m=TruncMonth("submitted_at")).values("m").annotate(
         requested=Sum("requested_gpu_hours"),
         awarded=Sum("decision__gpu_hours", filter=Q(state=ProposalState.ACCEPTED)),
         shortfall=Sum(F("requested_gpu_hours") - F("decision__gpu_hours"),
                       filter=Q(state=ProposalState.ACCEPTED,
                                decision__gpu_hours__lt=F("requested_gpu_hours"))),
-        refused=Sum("requested_gpu_hours", filter=Q(state=ProposalState.REJECTED)),
-        withdrawn=Sum("requested_gpu_hours", filter=Q(state=ProposalState.WITHDRAWN)),
+        refused=Sum("requested_gpu_hours", filter=Q(state=ProposalState.REJECTED,
+                                                     decision__reason=OutcomeReason.CAPACITY)),
+        withdrawn=Sum("requested_gpu_hours", filter=Q(
+            state=ProposalState.WITHDRAWN, withdrawal_reason=OutcomeReason.CAPACITY)),
     ).order_by())
-    used = list(Job.objects.filter(gpu_seconds_charged__isnull=False)
+    used = list(jobs
                 .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
                 .values("m").annotate(t=Sum("gpu_seconds_charged")).order_by())
     starts = [d for d in [first_call, *(r["m"] for r in rows), *(r["m"] for r in used)] if d]
@@ -249,9 +258,11 @@ def demand_history(today: dt.date | None = None) -> list[Month]:
     return list(months.values())
 
 
-def outlook(today: dt.date | None = None) -> Outlook:
-    """History, forecast (from the complete months) and implied capacity. Three queries."""
-    history = demand_history(today)
+def outlook(today: dt.date | None = None,
+            organizations: frozenset[int] | None = None) -> Outlook:
+    """History, forecast (from the complete months) and implied capacity, of `organizations`
+    only unless None (see `demand_history`). Three queries."""
+    history = demand_history(today, organizations)
     complete = [m for m in history if not m.partial]
     if complete:
         first = dt.date.fromisoformat(complete[0].month + "-01")

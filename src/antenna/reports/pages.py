@@ -20,9 +20,11 @@ def group_labels() -> dict[str, str]:
             "factory": _("Factory"), "mode": _("Access mode"), "month": _("Month")}
 
 
-def overview_kpis(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything the KPI section shows. Raises ValidationFailed on a bad parameter."""
-    f = report_filter_from(params)
+def overview_kpis(params: Mapping[str, Any],
+                  organizations: frozenset[int] | None = None) -> dict[str, Any]:
+    """Everything the KPI section shows, of `organizations` only unless None (see
+    `filters.scope_of`). Raises ValidationFailed on a bad parameter."""
+    f = report_filter_from(params, organizations)
     group = group_from(params)
     rows = hours_by(group, f)
     access = time_to_access(f)
@@ -41,6 +43,7 @@ def overview_kpis(params: Mapping[str, Any]) -> dict[str, Any]:
                 "to": f.date_to.isoformat() if f.date_to else ""}
     return {
         "filter": f,
+        "scoped": organizations is not None,
         "query": f.query_string(),
         "selected": selected,
         "filter_fields": [(name, labels[name], choices[name], selected[name])

@@ -41,15 +41,15 @@ class OutlookQuery(InputSchema):
 
 
 class KpiRowOut(Schema):
+    """One group: its key (an organisation kind, region, sector, factory name, mode, or month
+    YYYY-MM; "—" for none) and its figures."""
+
     group: str
-    label: str
     requested_gpu_hours: float
     awarded_gpu_hours: float
     used_gpu_hours: float
     proposals: int
-    decided: int
     accepted: int
-    success_rate: float | None
 
 
 class KpiPageOut(Schema):

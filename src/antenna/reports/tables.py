@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from antenna.reports.filters import ReportFilter
-from antenna.reports.outlook import outlook
+from antenna.reports.outlook import INTERVAL, outlook
 from antenna.reports.selectors import allocation_health, hours_by, served, time_to_access
 
 Cell = str | int | float | None
@@ -97,12 +97,15 @@ def allocations_table(f: ReportFilter) -> Table:
     return table
 
 
-def outlook_tables(today: dt.date | None = None) -> tuple[Table, Table]:
-    o = outlook(today)
+def outlook_tables(today: dt.date | None = None,
+                   organizations: frozenset[int] | None = None) -> tuple[Table, Table]:
+    o = outlook(today, organizations)
     history = Table(name="outlook-history", title=_("Monthly demand (GPU-hours)"),
                     headers=[_("Month"), _("Requested"), _("Awarded"), _("Used"),
-                             _("Unmet: awarded less than requested"), _("Unmet: refused"),
-                             _("Unmet: withdrawn"), _("Unmet demand"), _("Month not over")])
+                             _("Unmet: awarded less than requested"),
+                             _("Unmet: refused for lack of capacity"),
+                             _("Unmet: withdrawn for lack of capacity"), _("Unmet demand"),
+                             _("Month not over")])
     for m in o.history:
         history.rows.append([m.month, m.requested, m.awarded, m.used, m.shortfall, m.refused,
                              m.withdrawn, m.unmet, m.partial])
@@ -114,21 +117,74 @@ def outlook_tables(today: dt.date | None = None) -> tuple[Table, Table]:
     return history, forecast
 
 
-def outlook_table(today: dt.date | None = None) -> Table:
-    """History and forecast in one table: a month is either recorded or forecast."""
-    o = outlook(today)
-    table = Table(name="outlook", title=_("AI Gigafactory outlook (GPU-hours a month)"),
-                  headers=["month", "requested", "awarded", "used", "unmet_shortfall",
-                           "unmet_refused", "unmet_withdrawn", "unmet", "partial",
-                           "forecast_demand", "forecast_lower", "forecast_upper"],
-                  notes=[o.forecast.note])
-    for m in o.history:
-        table.rows.append([m.month, m.requested, m.awarded, m.used, m.shortfall, m.refused,
-                           m.withdrawn, m.unmet, m.partial, None, None, None])
-    for p in o.forecast.points:
-        table.rows.append([p.month, None, None, None, None, None, None, None, None,
-                           p.demand, p.lower, p.upper])
-    return table
+# ---------------------------------------------------------------------------------------------
+# The API's answers (/api/v1/kpis, /kpis/time-to-access, /outlook): the JSON items, and the same
+# items as a table whose headers are the JSON keys, so `?format=csv|xlsx` matches the JSON.
+
+KPI_KEYS = ["group", "requested_gpu_hours", "awarded_gpu_hours", "used_gpu_hours",
+            "proposals", "accepted"]
+
+
+def kpi_items(group: str, f: ReportFilter) -> list[dict[str, Any]]:
+    """`GET /api/v1/kpis`: one item per group, exactly the keys of KPI_KEYS."""
+    return [{"group": r.group, "requested_gpu_hours": float(r.requested),
+             "awarded_gpu_hours": float(r.awarded), "used_gpu_hours": float(r.used),
+             "proposals": r.proposals, "accepted": r.accepted} for r in hours_by(group, f)]
+
+
+TIME_TO_ACCESS_KEYS = ["mode", "label", "target_working_days", "n", "median_working_days",
+                       "p90_working_days", "share_on_time", "first_jobs",
+                       "median_to_first_job", "p90_to_first_job"]
+
+
+def time_to_access_items(f: ReportFilter) -> list[dict[str, Any]]:
+    """`GET /api/v1/kpis/time-to-access`: one item per access mode."""
+    return [{"mode": r.mode, "label": r.label, "target_working_days": r.target,
+             "n": r.decisions, "median_working_days": r.median, "p90_working_days": r.p90,
+             "share_on_time": r.on_time_share, "first_jobs": r.first_jobs,
+             "median_to_first_job": r.median_to_first_job,
+             "p90_to_first_job": r.p90_to_first_job} for r in time_to_access(f)]
+
+
+HISTORY_KEYS = ["month", "requested", "awarded", "used", "unmet", "unmet_shortfall",
+                "unmet_refused", "unmet_withdrawn", "partial"]
+FORECAST_KEYS = ["month", "demand", "lower", "upper"]
+
+
+def outlook_answer(organizations: frozenset[int] | None = None,
+                   today: dt.date | None = None) -> dict[str, Any]:
+    """`GET /api/v1/outlook`: history, forecast, method, and what the capacity rests on."""
+    o = outlook(today, organizations)
+    return {
+        "history": [{"month": m.month, "requested": m.requested, "awarded": m.awarded,
+                     "used": m.used, "unmet": m.unmet, "unmet_shortfall": m.shortfall,
+                     "unmet_refused": m.refused, "unmet_withdrawn": m.withdrawn,
+                     "partial": m.partial} for m in o.history],
+        "forecast": [{"month": p.month, "demand": p.demand, "lower": p.lower,
+                      "upper": p.upper} for p in o.forecast.points],
+        "method": o.forecast.method, "method_note": o.forecast.note, "interval": INTERVAL,
+        "utilisation": o.utilisation,
+        "capacity": [{"period": c[0], "gpu_hours_per_month": c[1], "gpus": c[2],
+                      "gpus_upper": c[3]} for c in o.capacity],
+    }
+
+
+def items_table(name: str, title: str, keys: list[str], items: list[dict[str, Any]],
+                notes: list[str] | None = None) -> Table:
+    """JSON items as a table: the keys are the headers, the values the cells."""
+    return Table(name=name, title=title, headers=list(keys),
+                 rows=[[item.get(k) for k in keys] for item in items], notes=notes or [])
+
+
+def outlook_table(today: dt.date | None = None,
+                  organizations: frozenset[int] | None = None) -> Table:
+    """History and forecast in one table (the JSON's keys as headers): a month is either
+    recorded (history columns) or forecast (demand, lower, upper)."""
+    answer = outlook_answer(organizations, today)
+    keys = HISTORY_KEYS + FORECAST_KEYS[1:]
+    items = answer["history"] + answer["forecast"]
+    return items_table("outlook", _("AI Gigafactory outlook (GPU-hours a month)"), keys, items,
+                       notes=[answer["method_note"]])
 
 
 def _hours_for(group: str, f: ReportFilter) -> Table:
@@ -141,9 +197,9 @@ TABLES: dict[str, Callable[[ReportFilter], Table]] = {
     "allocations": allocations_table,
     **{f"hours-by-{g}": partial(_hours_for, g)
        for g in ("kind", "region", "sector", "factory", "mode", "month")},
-    "outlook-history": lambda f: outlook_tables()[0],
-    "outlook-forecast": lambda f: outlook_tables()[1],
-    "outlook": lambda f: outlook_table(),
+    "outlook-history": lambda f: outlook_tables(organizations=f.organizations)[0],
+    "outlook-forecast": lambda f: outlook_tables(organizations=f.organizations)[1],
+    "outlook": lambda f: outlook_table(organizations=f.organizations),
 }
 
 

@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from antenna.accounts.access import current_user, require_operator_or_observer
+from antenna.accounts.access import current_user
 from antenna.core.errors import ValidationFailed
-from antenna.reports.filters import GROUPS, ReportFilter, report_filter_from
+from antenna.reports.filters import GROUPS, ReportFilter, report_filter_from, scope_of
 from antenna.reports.outlook import outlook as build_outlook
 from antenna.reports.selectors import hours_by, served, supported_projects, time_to_access
 from antenna.reports.tables import LICENCE, TABLES, Table, csv_response, file_response
@@ -21,9 +21,10 @@ from antenna.reports.tables import LICENCE, TABLES, Table, csv_response, file_re
 @login_required
 @require_GET
 def outlook(request: HttpRequest) -> HttpResponse:
-    """The AI Gigafactory outlook: history, unmet demand, forecast, implied capacity."""
-    require_operator_or_observer(current_user(request))
-    o = build_outlook()
+    """The AI Gigafactory outlook: history, unmet demand, forecast, implied capacity; of the
+    reader's own organisations unless an operator or observer."""
+    scope = scope_of(current_user(request))
+    o = build_outlook(organizations=scope)
     complete = [m for m in o.history if not m.partial]
     last12 = complete[-12:]
     summary: dict[str, Any] = {
@@ -39,7 +40,7 @@ def outlook(request: HttpRequest) -> HttpResponse:
         summary["lower_24"] = sum(p.lower for p in o.forecast.points[12:24])
         summary["upper_24"] = sum(p.upper for p in o.forecast.points[12:24])
     return render(request, "reports/outlook.html", {
-        "o": o, "chart": o.chart(), "summary": summary,
+        "o": o, "chart": o.chart(), "summary": summary, "scoped": scope is not None,
         "utilisation_percent": round(o.utilisation * 100),
     })
 
@@ -47,12 +48,13 @@ def outlook(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
-    """One KPI table, with the page's filters, as CSV or XLSX."""
-    require_operator_or_observer(current_user(request))
+    """One KPI table, with the page's filters, as CSV or XLSX (an applicant's: their own
+    organisations' figures only)."""
+    scope = scope_of(current_user(request))
     if name not in TABLES or fmt not in ("csv", "xlsx"):
         raise Http404(name)
     try:
-        f = report_filter_from(request.GET)
+        f = report_filter_from(request.GET, scope)
     except ValidationFailed as exc:
         return HttpResponse(str(exc.message), status=400, content_type="text/plain")
     return file_response(TABLES[name](f), fmt)

@@ -134,9 +134,13 @@ def test_overview_counts_and_chart(world, django_assert_max_num_queries):
     assert '<td class="num">2</td>' in startup_row  # two startups, both in Flanders
 
 
-def test_overview_refuses_applicants(world):
-    assert client_for(world.owner).get("/overview/").status_code == 403
-    assert client_for(world.reviewer).get("/overview/").status_code == 403
+def test_overview_shows_applicants_only_their_indicators(world):
+    """No antenna-wide counts for an owner or a reviewer: only the indicators, scoped."""
+    for user in (world.owner, world.reviewer):
+        html = client_for(user).get("/overview/").content.decode()
+        assert "Your organisations in numbers" in html
+        assert "Organisations by kind and region" not in html
+        assert 'id="factory-hours-data"' not in html
 
 
 def test_reviewer_queue_and_form_side_by_side(world):

@@ -74,8 +74,8 @@ def build_kpi_world() -> KpiWorld:
     |p1| A startup | playground | 100 | accepted 100 | Fri 17 -> Mon 20 | 1 |
     |p2| B public | playground | 200 | accepted 200 | Mon 20 -> Thu 23 | 2 (21st off) |
     |p3| C university | fast lane | 1000 | accepted 600 | Wed 1 -> Fri 10 | 7 |
-    |p4| A startup | fast lane | 500 | rejected | Mon 6 -> Wed 8 | 2 |
-    |p5| B public | fast lane | 300 | withdrawn after submission | Thu 9 | - |
+    |p4| A startup | fast lane | 500 | rejected, lack of capacity | Mon 6 -> Wed 8 | 2 |
+    |p5| B public | fast lane | 300 | withdrawn after submission, capacity | Thu 9 | - |
     Plus a draft (not counted). p1's job started Wed 22 (1 working day after the decision),
     charged 10 GPU-hours; p1's allocation is under-used; p2's expired with 150 h unused.
     """
@@ -105,9 +105,9 @@ def build_kpi_world() -> KpiWorld:
     proposal_assess(proposal=p3, by=operator, feasible=True)
     proposal_decide(proposal=p3, by=operator, decision="accept", gpu_hours=600)
     p4 = proposal_submit(proposal=proposal(fast_lane, a, 500), by=applicant)
-    proposal_decide(proposal=p4, by=operator, decision="reject")
+    proposal_decide(proposal=p4, by=operator, decision="reject", reason="capacity")
     p5 = proposal_submit(proposal=proposal(fast_lane, b, 300), by=applicant)
-    proposal_withdraw(proposal=p5, by=applicant)
+    proposal_withdraw(proposal=p5, by=applicant, cause="capacity")
     _make_proposal(applicant, fast_lane, c, requested_gpu_hours=50)  # draft, not counted
     _times(p1, "2026-07-17", "2026-07-20")
     _times(p2, "2026-07-20", "2026-07-23")

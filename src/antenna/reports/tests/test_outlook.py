@@ -68,7 +68,8 @@ def test_forecast_never_goes_below_zero():
 @pytest.mark.django_db
 def test_monthly_history_and_unmet_demand_in_parts(kpi_world, django_assert_num_queries):
     """From the calls' opening (15 June) to today (August, not over). July: requested 2100;
-    awarded 100 + 200 + 600; unmet = 400 short on p3 + 500 refused (p4) + 300 withdrawn (p5)."""
+    awarded 100 + 200 + 600; unmet = 400 short on p3 + 500 refused for lack of capacity (p4) +
+    300 withdrawn for lack of capacity (p5)."""
     with django_assert_num_queries(3):
         history = demand_history(TODAY)
     assert [m.month for m in history] == ["2026-06", "2026-07", "2026-08"]
@@ -77,6 +78,21 @@ def test_monthly_history_and_unmet_demand_in_parts(kpi_world, django_assert_num_
     assert (july.requested, july.awarded, july.used) == (2100, 900, 10)
     assert (july.shortfall, july.refused, july.withdrawn, july.unmet) == (400, 500, 300, 1200)
     assert history[0].requested == 0 and history[2].requested == 0
+
+
+@pytest.mark.django_db
+def test_only_refusals_and_withdrawals_for_lack_of_capacity_are_unmet(kpi_world):
+    """p4 refused on scientific merit, p5 withdrawn for another reason: only p3's shortfall
+    (400) is unmet; the requests still count as requested."""
+    from antenna.proposals.models import Decision, Proposal
+
+    Decision.objects.filter(proposal=kpi_world.p4).update(reason="scientific")
+    Proposal.objects.filter(pk=kpi_world.p5.pk).update(withdrawal_reason="other")
+    july = demand_history(TODAY)[1]
+    assert (july.requested, july.shortfall, july.refused, july.withdrawn, july.unmet) == (
+        2100, 400, 0, 0, 400)
+    Proposal.objects.filter(pk=kpi_world.p5.pk).update(withdrawal_reason="")  # not recorded
+    assert demand_history(TODAY)[1].unmet == 400
 
 
 @pytest.mark.django_db

@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from antenna.proposals.services import proposal_submit
 from antenna.reports.outlook import outlook
-from antenna.testing import make_user
+from antenna.testing import add_member, make_org, make_proposal, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,44 @@ def test_overview_bad_filter_says_what_to_fix(kpi_world):
     assert "YYYY-MM-DD" in response.content.decode()
 
 
-def test_overview_and_outlook_refuse_applicants(kpi_world):
+def test_signed_out_readers_are_sent_to_sign_in(kpi_world):
     for path in ("/overview/", "/reports/outlook/", "/reports/export/served.csv"):
-        assert client_for(kpi_world.applicant).get(path).status_code == 403
         assert client_for().get(path).status_code == 302  # to sign-in
+
+
+def test_applicants_pages_and_exports_show_their_organisations_only(kpi_world):
+    """A member of the startup (A) only: p1 (100 requested, 100 awarded) and p4 (500,
+    refused for lack of capacity). An outsider's organisation with 777 requested never
+    appears; the observer sees it."""
+    outsider = make_user()
+    delta = make_org(outsider, kind="sme", region="flanders", legal_name="Delta Robotics")
+    proposal_submit(proposal=make_proposal(outsider, kpi_world.fast_lane, delta,
+                                           requested_gpu_hours=777), by=outsider)
+    single = make_user()
+    add_member(kpi_world.startup, single)
+    client = client_for(single)
+
+    html = client.get("/overview/?group_by=kind").content.decode()
+    assert "Figures of your organisations only." in html
+    assert _json_script(html, "kpi-hours-data") == {
+        "labels": ["Startup"], "requested": [600.0], "awarded": [100.0], "used": [10.0]}
+    assert "SME" not in str(_json_script(html, "kpi-hours-data"))
+
+    rows = list(csv.reader(io.StringIO(
+        client.get("/reports/export/hours-by-mode.csv").content.decode())))[1:]
+    assert sum(float(r[1]) for r in rows) == 600
+
+    page = client.get("/reports/outlook/").content.decode()
+    assert "figures of the organisations you are a member of" in page
+    chart = _json_script(page, "outlook-data")
+    assert sum(chart["requested"]) == 600 and sum(chart["unmet"]) == 500
+
+    everyone = _json_script(client_for(kpi_world.observer).get("/reports/outlook/")
+                            .content.decode(), "outlook-data")
+    assert sum(everyone["requested"]) == 2877
+    mine = _json_script(client_for(outsider).get("/overview/?group_by=kind").content.decode(),
+                        "kpi-hours-data")
+    assert mine["labels"] == ["SME"] and mine["requested"] == [777.0]
 
 
 def test_outlook_page_summary_chart_and_method(kpi_world, django_assert_max_num_queries):
