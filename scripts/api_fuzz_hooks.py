@@ -7,7 +7,8 @@ OpenAPI document itself (docs/api.md, "Rules between fields") says is refused.
   last two are 97 minus the first eight modulo 97. A pattern cannot state the check digits, so
   the fuzzer generates valid numbers for it; invalid ones stay in the negative cases.
 - `POST /api/v1/calls`: `max_gpu_hours >= min_gpu_hours` and `closes_on >= opens_on` when both
-  are given; `POST /api/v1/events`: `ends_at > starts_at`. JSON Schema cannot compare two
+  are given; `POST /api/v1/events`: `ends_at > starts_at`, and a `place` when `online` is
+  false. JSON Schema cannot compare two
   fields; the server answers 422 with a sentence, and the fuzzer draws no body that breaks
   these rules.
 """
@@ -48,6 +49,9 @@ def _breaks_call_rules(body: Any) -> bool:
 def _breaks_event_rules(body: Any) -> bool:
     if not isinstance(body, dict):
         return False
+    place = body.get("place", "")
+    if body.get("online") is False and isinstance(place, str) and not place.strip():
+        return True
     starts, ends = body.get("starts_at"), body.get("ends_at")
     if not (isinstance(starts, str) and isinstance(ends, str)):
         return False

@@ -38,6 +38,8 @@ class EventIn(InputSchema):
         # contradicts itself (docs/api.md, "Rules between fields"; scripts/api_fuzz_hooks.py).
         if self.ends_at <= self.starts_at:
             raise ValueError(gettext("ends_at: must be after starts_at."))
+        if not self.online and not self.place.strip():
+            raise ValueError(gettext("place: say where an on-site event takes place."))
         return self
 
 

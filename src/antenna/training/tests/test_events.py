@@ -42,6 +42,6 @@ def test_an_on_site_event_needs_a_place_and_operators_publish():
     operator = make_operator()
     body = {"title": "x", "starts_at": "2099-05-04T09:00:00Z",
             "ends_at": "2099-05-04T10:00:00Z", "capacity": 5, "online": False}
-    assert_error(ApiClient(operator).post("/events", body), 400, "place")
+    assert_error(ApiClient(operator).post("/events", body), 422, "place")
     assert_error(ApiClient(make_user()).post("/events", {**body, "place": "Gent"}), 403)
     assert_error(ApiClient(make_user()).post("/events/987654/registrations"), 404)
