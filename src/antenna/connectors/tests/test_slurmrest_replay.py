@@ -387,7 +387,6 @@ def test_poll_is_one_request_for_all_jobs(replay, connector, cluster):
 
 
 @pytest.mark.parametrize(("what", "state", "exit_code"), [
-    ("job_pending", SchedulerState.PENDING, None),
     ("job_running", SchedulerState.RUNNING, None),
     ("job_completed", SchedulerState.COMPLETED, 0),
     ("job_failed", SchedulerState.FAILED, 3),
@@ -402,6 +401,19 @@ def test_states_and_exit_codes(replay, connector, cluster, what, state, exit_cod
     assert (status.state, status.exit_code) == (state, exit_code)
     if state == SchedulerState.TIMEOUT:
         assert "TimeLimit" in status.reason
+
+
+@pytest.mark.parametrize("cluster", ["jupiter", "lumi"])
+def test_a_job_pending_on_partitionconfig_is_taken_back_and_failed(replay, connector, cluster):
+    """The recorded pending job asked for a walltime over MaxTime: Slurm keeps it pending
+    with `PartitionConfig` forever. The poll cancels it and reports it failed."""
+    replay.route("GET", f"{S}/jobs", f"{cluster}:job_pending")
+    replay.route("DELETE", rf"{S}/job/\d+", f"{cluster}:cancel_ok")
+    job_id = str(recording(cluster, "job_pending")["body"]["jobs"][0]["job_id"])
+    status = connector().poll([job_id])[job_id]
+    assert status.state == SchedulerState.FAILED and status.started_at is None
+    assert "will never start it" in status.reason and "PartitionConfig" in status.reason
+    assert replay.count("DELETE", f"/slurm/v0.0.38/job/{job_id}") == 1
 
 
 def test_exit_code_768_is_3():
