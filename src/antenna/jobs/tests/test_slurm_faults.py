@@ -67,12 +67,29 @@ def epoch(value: Any) -> int:
     return int(value["number"] if isinstance(value, dict) else value)
 
 
+TAKEN_BACK: list[str] = []  # records of submissions Antenna took back, for the figures
+
+
 def sacct_ids(slurm: Slurm, instance: str) -> list[str]:
-    """The ids of this test's jobs in slurmdbd's accounting (one per submission)."""
+    """The ids of this test's jobs that RAN, from slurmdbd's accounting (one per Antenna job
+    when none ran twice). A submission slurmctld answered with a job id and an error (seen
+    right after its restart) is taken back by the connector before it gets nodes and sent
+    again: its record must be cancelled without nodes, and its job must have run once under
+    another id; such records are counted in TAKEN_BACK, not returned."""
     status, body = slurm.call("GET", f"/slurmdb/{slurm.api}/jobs?start_time=now-3600")
     assert status == 200, body
-    return [str(j["job_id"]) for j in body.get("jobs", [])
+    ours = [j for j in body.get("jobs", [])
             if (j["comment"]["job"] or "").split(" | ")[0].endswith(f",instance={instance}")]
+    ran = [j for j in ours if j["nodes"] not in ("", "None assigned")]
+    for record in ours:
+        if record in ran:
+            continue
+        state = record["state"]["current"]
+        state = state[0] if isinstance(state, list) else state
+        assert state == "CANCELLED", record
+        assert any(j["name"] == record["name"] for j in ran), record  # it ran, once, later
+        TAKEN_BACK.append(str(record["job_id"]))
+    return [str(j["job_id"]) for j in ran]
 
 
 def test_slurmdbd_down_settles_provisionally_then_corrects_once(gateway, slurm, slurm_env):
@@ -182,6 +199,7 @@ def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[
     assert all(j.state == "completed" for j in jobs), [(j.pk, j.state, j.state_reason)
                                                        for j in jobs]
     # 0 lost, 0 submitted twice: Slurm's accounting has exactly one job per Antenna job.
+    TAKEN_BACK.clear()
     in_sacct = sacct_ids(slurm[CLUSTER], gateway["instance"])
     assert sorted(in_sacct) == sorted(j.scheduler_job_id for j in jobs)
     assert len(set(in_sacct)) == BURST
@@ -206,7 +224,8 @@ def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[
     assert ledger_balances(alloc)
     # The worker recovers by itself within two cycles of the daemon answering again.
     assert recovered_after is not None and recovered_after <= 2, recovered_after
-    return {"seconds": round(elapsed), "recovered_after_cycles": recovered_after}
+    return {"seconds": round(elapsed), "recovered_after_cycles": recovered_after,
+            "taken_back_before_running": len(TAKEN_BACK)}
 
 
 def test_slurmrestd_restarted_during_a_burst_of_20(gateway, slurm, slurm_env):

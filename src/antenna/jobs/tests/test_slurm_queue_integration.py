@@ -53,6 +53,7 @@ class Other:
         self.token = Path(env[prefix + "ROOT_TOKEN_FILE"]).read_text().strip()
         self.partition = env[prefix + "PARTITION"]
         self.gpus = int(env[prefix + "GPUS_PER_NODE"])
+        self.nodes = len((env.get(prefix + "NODES") or env[prefix + "NODE"]).split(","))
         self.api = api_for(VERSIONS[name])
         self.jobs: list[str] = []
 
@@ -69,25 +70,31 @@ class Other:
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")
 
-    def fill(self, minutes: int) -> str:
-        """A job of all the node's GPUs, running `minutes` at most; returns once it runs."""
-        call = self.api.submit_request(SubmitRequest(
-            name="another-users-work", partition=self.partition,
-            script="#!/bin/bash\nsleep 3600\n", working_directory="/tmp",
-            standard_output="/dev/null", environment={"PATH": "/usr/bin:/bin"},
-            gpus=self.gpus, time_limit_minutes=minutes, comment="not antenna"))
-        assert call.body is not None
-        status, body = self.send(call.method, call.path, call.body)
-        job_id = self.api.parse_submit(body).job_id
-        assert job_id, (status, body)
-        self.jobs.append(job_id)
+    def fill(self, minutes: int) -> list[str]:
+        """A job of all of a node's GPUs on every node, running `minutes` at most; returns
+        once they all run."""
+        ids = []
+        for _ in range(self.nodes):
+            call = self.api.submit_request(SubmitRequest(
+                name="another-users-work", partition=self.partition,
+                script="#!/bin/bash\nsleep 3600\n", working_directory="/tmp",
+                standard_output="/dev/null", environment={"PATH": "/usr/bin:/bin"},
+                gpus=self.gpus, time_limit_minutes=minutes, comment="not antenna"))
+            assert call.body is not None
+            status, body = self.send(call.method, call.path, call.body)
+            job_id = self.api.parse_submit(body).job_id
+            assert job_id, (status, body)
+            self.jobs.append(job_id)
+            ids.append(job_id)
         deadline = time.monotonic() + 60
-        while True:
-            job = self.api.parse_jobs(self.send("GET", self.api.job(job_id).path)[1])[0]
-            if job.state == "RUNNING":
-                return job_id
-            assert time.monotonic() < deadline, f"{self.name}: {job_id} never ran ({job})"
-            time.sleep(0.5)
+        for job_id in ids:
+            while True:
+                job = self.api.parse_jobs(self.send("GET", self.api.job(job_id).path)[1])[0]
+                if job.state == "RUNNING":
+                    break
+                assert time.monotonic() < deadline, f"{self.name}: {job_id} never ran ({job})"
+                time.sleep(0.5)
+        return ids
 
     def cancel_all(self) -> None:
         for job_id in self.jobs:
@@ -125,7 +132,9 @@ def two_clusters(settings, tmp_path):
                 "partition": env[prefix + "PARTITION"], "api_version": VERSIONS[name],
                 "timeout": 30, "instance": instance},
             partition={"name": env[prefix + "PARTITION"], "gpu_model": MODELS[name],
-                       "gpus_per_node": 4, "total_nodes": 1, "max_nodes_per_job": 1,
+                       "gpus_per_node": 4,
+                       "total_nodes": len((env.get(prefix + "NODES") or "x").split(",")),
+                       "max_nodes_per_job": 1,
                        "max_walltime_minutes": 120, "is_default": True},
             by=operator)
     # An allocation that may use both factories (granted without a factory: the call's).
