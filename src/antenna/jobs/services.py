@@ -7,6 +7,7 @@ worker (`jobs.dispatch`) places, submits, polls and settles through the function
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -22,17 +23,25 @@ from antenna.allocations.services import (
     budget_reserve,
     budget_settle,
 )
-from antenna.core.audit import audit_record
-from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.core.audit import audit_record, audit_record_many
+from antenna.core.errors import (
+    AntennaError,
+    Conflict,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from antenna.factories.identity import missing_site_account_message, runnable_by
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
+from antenna.jobs.arrays import array_task_count
 from antenna.jobs.billing import charge_seconds, reservation_seconds
 from antenna.jobs.models import Job
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
 from antenna.organizations.access import is_member
 
 MAX_SCRIPT_BYTES = 256 * 1024
+MAX_BATCH_JOBS = 1000
 
 
 def candidate_factories(allocation: Allocation) -> list[Factory]:
@@ -50,6 +59,13 @@ def _fitting(factories: list[Factory], *, gpus: int, walltime_minutes: int) -> l
     fit_ids = {p.factory_id for p in partitions
                if p.can_run(gpus=gpus, walltime_minutes=walltime_minutes)}
     return [f for f in factories if f.pk in fit_ids]
+
+
+def _array_tasks(array: str) -> int:
+    try:
+        return array_task_count(array)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
 
 
 def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus: int,
@@ -73,10 +89,11 @@ def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus:
 
 
 def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int,
-                     factory: Factory | None = None,
-                     user: User | None = None) -> tuple[int, list[Factory]]:
+                     factory: Factory | None = None, user: User | None = None,
+                     tasks: int = 1) -> tuple[int, list[Factory]]:
     """The reservation a job would take, and the factories that could run it (for `user`:
-    only those where they can run, see factories/identity.py).
+    only those where they can run, see factories/identity.py). An array of `tasks` tasks
+    reserves tasks x GPUs x walltime.
 
     On a pooled allocation the job may land on any of them, so the reservation is the
     largest of their costs; the worker releases the difference once it is placed.
@@ -111,7 +128,7 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
         )
     cost = max(reservation_seconds(gpus=gpus, walltime_minutes=walltime_minutes,
                                    factor=f.gpu_hour_factor) for f in fitting)
-    return cost, fitting
+    return cost * tasks, fitting
 
 
 def job_submit(
@@ -126,32 +143,118 @@ def job_submit(
     memory_gb: int = 32,
     container_image: str = "",
     factory: Factory | None = None,
+    array: str = "",
 ) -> Job:
     """Store a job in `queued` and reserve its budget, in one transaction.
 
     Refused with BudgetExceeded (nothing stored, nothing reserved) when the allocation cannot
-    cover GPUs x walltime x the factory's factor.
+    cover GPUs x walltime x the factory's factor (x the tasks of an array).
     """
     if not is_member(by, allocation.organization):
         raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
                                % {"org": allocation.organization.legal_name})
     _validate(name=name, script=script, gpus=gpus, walltime_minutes=walltime_minutes,
               cpus=cpus, memory_gb=memory_gb)
+    tasks = _array_tasks(array)
     cost, _fit = job_cost_seconds(allocation=allocation, gpus=gpus,
-                                  walltime_minutes=walltime_minutes, factory=factory, user=by)
+                                  walltime_minutes=walltime_minutes, factory=factory, user=by,
+                                  tasks=tasks)
     with transaction.atomic():
         job = Job.objects.create(
             allocation=allocation, submitted_by=by, name=name.strip(), script=script,
             container_image=container_image.strip(), gpus=gpus, cpus=cpus, memory_gb=memory_gb,
             walltime_minutes=walltime_minutes, requested_factory=factory,
-            gpu_seconds_reserved=cost, state=JobState.QUEUED,
+            gpu_seconds_reserved=cost, state=JobState.QUEUED, array=array.strip(),
+            array_tasks=tasks,
         )
         budget_reserve(allocation=allocation, gpu_seconds=cost, reference=f"job:{job.pk}", by=by)
         audit_record(action="job.submit", target=job, by=by,
                      organization_id=allocation.organization_id,
                      after={"gpus": gpus, "walltime_minutes": walltime_minutes,
-                            "reserved_gpu_seconds": cost})
+                            "reserved_gpu_seconds": cost, "array": array.strip()})
     return job
+
+
+@dataclass(frozen=True)
+class JobDraft:
+    """One job of a batch, as `job_submit` takes it."""
+
+    name: str
+    script: str
+    gpus: int
+    walltime_minutes: int
+    cpus: int = 8
+    memory_gb: int = 32
+    container_image: str = ""
+    factory: Factory | None = None
+    array: str = ""
+
+
+def _in_batch(index: int, exc: AntennaError) -> AntennaError:
+    """The same error, its message prefixed by the index of the job that caused it."""
+    exc.message = _("jobs[%(i)s]: %(message)s") % {"i": index, "message": exc.message}
+    exc.args = (exc.message,)
+    return exc
+
+
+def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft]) -> list[Job]:
+    """Store up to 1000 jobs in `queued` and reserve their budget, all or nothing, in one
+    transaction: one conditional UPDATE reserves the sum (exact under concurrent submits,
+    like `job_submit`), one INSERT stores the jobs, one the reservation's ledger entry, one
+    the jobs' `job.submit` audit events. A refusal (an invalid job, named by its index, or a
+    budget that cannot cover the sum) stores nothing.
+    """
+    if not is_member(by, allocation.organization):
+        raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
+                               % {"org": allocation.organization.legal_name})
+    if not drafts:
+        raise ValidationFailed(_("jobs: give at least one job."))
+    if len(drafts) > MAX_BATCH_JOBS:
+        raise ValidationFailed(_("jobs: at most %(n)s jobs in one batch; split it.")
+                               % {"n": MAX_BATCH_JOBS})
+    costs: dict[tuple[int, int, int | None], int] = {}  # per (GPUs, walltime, factory)
+    jobs: list[Job] = []
+    for index, draft in enumerate(drafts):
+        try:
+            _validate(name=draft.name, script=draft.script, gpus=draft.gpus,
+                      walltime_minutes=draft.walltime_minutes, cpus=draft.cpus,
+                      memory_gb=draft.memory_gb)
+            tasks = _array_tasks(draft.array)
+            key = (draft.gpus, draft.walltime_minutes,
+                   draft.factory.pk if draft.factory is not None else None)
+            if key not in costs:
+                costs[key], _fit = job_cost_seconds(
+                    allocation=allocation, gpus=draft.gpus,
+                    walltime_minutes=draft.walltime_minutes, factory=draft.factory, user=by)
+        except AntennaError as exc:
+            raise _in_batch(index, exc) from None
+        jobs.append(Job(
+            allocation=allocation, submitted_by=by, name=draft.name.strip(),
+            script=draft.script, container_image=draft.container_image.strip(),
+            gpus=draft.gpus, cpus=draft.cpus, memory_gb=draft.memory_gb,
+            walltime_minutes=draft.walltime_minutes, requested_factory=draft.factory,
+            gpu_seconds_reserved=costs[key] * tasks, state=JobState.QUEUED,
+            array=draft.array.strip(), array_tasks=tasks,
+        ))
+    total = sum(job.gpu_seconds_reserved for job in jobs)
+    with transaction.atomic():
+        Job.objects.bulk_create(jobs, batch_size=500)
+        try:
+            budget_reserve(allocation=allocation, gpu_seconds=total,
+                           reference=f"jobs:{jobs[0].pk}-{jobs[-1].pk}", by=by,
+                           note=f"batch of {len(jobs)} jobs")
+        except AntennaError as exc:
+            exc.message = _("The batch of %(n)s jobs is refused and nothing is stored: "
+                            "%(message)s") % {"n": len(jobs), "message": exc.message}
+            exc.args = (exc.message,)
+            raise
+        audit_record_many(
+            action="job.submit", targets=list(jobs), by=by,
+            organization_id=allocation.organization_id,
+            after=[{"gpus": j.gpus, "walltime_minutes": j.walltime_minutes,
+                    "reserved_gpu_seconds": j.gpu_seconds_reserved, "array": j.array,
+                    "batch": len(jobs)} for j in jobs])
+    return jobs
 
 
 def _locked(job: Job) -> Job:
