@@ -23,6 +23,8 @@ from antenna.allocations.services import (
     budget_reserve,
     budget_settle,
 )
+from antenna.connectors.base import Capability, SchedulerState, TaskStatus
+from antenna.connectors.registry import connector_for
 from antenna.core.audit import audit_record, audit_record_many
 from antenna.core.errors import (
     AntennaError,
@@ -36,7 +38,7 @@ from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
 from antenna.jobs.arrays import array_task_count
 from antenna.jobs.billing import charge_seconds, reservation_seconds
-from antenna.jobs.models import Job
+from antenna.jobs.models import Job, JobTask
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
 from antenna.organizations.access import is_member
 
@@ -88,9 +90,15 @@ def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus:
         raise ValidationFailed(_("cpus and memory_gb must be at least 1."))
 
 
+def runs_arrays(factory: Factory) -> bool:
+    """Whether the factory's connector runs job arrays (capability ARRAYS: Slurm does, the
+    local sandbox does not)."""
+    return Capability.ARRAYS in connector_for(factory).capabilities
+
+
 def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int,
                      factory: Factory | None = None, user: User | None = None,
-                     tasks: int = 1) -> tuple[int, list[Factory]]:
+                     tasks: int = 1, array: bool = False) -> tuple[int, list[Factory]]:
     """The reservation a job would take, and the factories that could run it (for `user`:
     only those where they can run, see factories/identity.py). An array of `tasks` tasks
     reserves tasks x GPUs x walltime.
@@ -126,6 +134,14 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
             _("No factory of this allocation runs a job of %(g)s GPUs for %(w)s minutes. "
               "Limits: %(limits)s.") % {"g": gpus, "w": walltime_minutes, "limits": limits}
         )
+    if array:
+        fitting = [f for f in fitting if runs_arrays(f)]
+        if not fitting:
+            raise ValidationFailed(
+                _("array: the factories this job can run on (%(all)s) do not run job arrays "
+                  "(the antenna's sandbox runs one job at a time): submit the tasks as "
+                  "separate jobs, in one batch, or choose a Slurm factory.")
+                % {"all": ", ".join(f.display_name for f in candidates) or "-"})
     cost = max(reservation_seconds(gpus=gpus, walltime_minutes=walltime_minutes,
                                    factor=f.gpu_hour_factor) for f in fitting)
     return cost * tasks, fitting
@@ -158,7 +174,7 @@ def job_submit(
     tasks = _array_tasks(array)
     cost, _fit = job_cost_seconds(allocation=allocation, gpus=gpus,
                                   walltime_minutes=walltime_minutes, factory=factory, user=by,
-                                  tasks=tasks)
+                                  tasks=tasks, array=bool(array.strip()))
     with transaction.atomic():
         job = Job.objects.create(
             allocation=allocation, submitted_by=by, name=name.strip(), script=script,
@@ -212,7 +228,7 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
     if len(drafts) > MAX_BATCH_JOBS:
         raise ValidationFailed(_("jobs: at most %(n)s jobs in one batch; split it.")
                                % {"n": MAX_BATCH_JOBS})
-    costs: dict[tuple[int, int, int | None], int] = {}  # per (GPUs, walltime, factory)
+    costs: dict[tuple[int, int, int | None, bool], int] = {}  # per (GPUs, walltime, factory)
     jobs: list[Job] = []
     for index, draft in enumerate(drafts):
         try:
@@ -221,11 +237,13 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
                       memory_gb=draft.memory_gb)
             tasks = _array_tasks(draft.array)
             key = (draft.gpus, draft.walltime_minutes,
-                   draft.factory.pk if draft.factory is not None else None)
+                   draft.factory.pk if draft.factory is not None else None,
+                   bool(draft.array.strip()))
             if key not in costs:
                 costs[key], _fit = job_cost_seconds(
                     allocation=allocation, gpus=draft.gpus,
-                    walltime_minutes=draft.walltime_minutes, factory=draft.factory, user=by)
+                    walltime_minutes=draft.walltime_minutes, factory=draft.factory, user=by,
+                    array=key[3])
         except AntennaError as exc:
             raise _in_batch(index, exc) from None
         jobs.append(Job(
@@ -494,3 +512,40 @@ def job_settle_correct(*, job: Job, elapsed_seconds: int, gpus: int | None = Non
                      after={"elapsed_seconds": elapsed_seconds,
                             "charged_gpu_seconds": j.gpu_seconds_charged})
     return j
+
+
+_TASK_STATE = {
+    SchedulerState.PENDING: JobState.QUEUED, SchedulerState.RUNNING: JobState.RUNNING,
+    SchedulerState.COMPLETED: JobState.COMPLETED, SchedulerState.FAILED: JobState.FAILED,
+    SchedulerState.CANCELLED: JobState.CANCELLED, SchedulerState.TIMEOUT: JobState.TIMEOUT,
+}
+
+
+def job_record_tasks(*, job: Job, tasks: tuple[TaskStatus, ...]) -> int:
+    """Store what the factory reports of a job array's tasks (idempotent: only the tasks
+    whose report changed are written, in one statement); returns how many changed. A task's
+    report is observation, not a change of the job's state: no audit event (the job's own
+    state changes are audited)."""
+    if not tasks:
+        return 0
+    current = {t.index: t for t in JobTask.objects.filter(job=job)}
+    fields = ("state", "scheduler_job_id", "exit_code", "elapsed_seconds", "started_at",
+              "finished_at")
+    rows: list[JobTask] = []
+    for task in tasks:
+        row = JobTask(job=job, index=task.index,
+                      state=_TASK_STATE.get(task.state, JobState.QUEUED),
+                      scheduler_job_id=task.scheduler_job_id, exit_code=task.exit_code,
+                      elapsed_seconds=task.elapsed_seconds, started_at=task.started_at,
+                      finished_at=task.finished_at)
+        old = current.get(task.index)
+        if old is not None and all(getattr(old, f) == getattr(row, f) for f in fields):
+            continue
+        if old is not None and old.elapsed_seconds is not None and row.elapsed_seconds is None:
+            continue  # a late live report never undoes the accounting's final record
+        rows.append(row)
+    if rows:
+        JobTask.objects.bulk_create(rows, update_conflicts=True,
+                                    unique_fields=["job", "index"],
+                                    update_fields=list(fields), batch_size=500)
+    return len(rows)

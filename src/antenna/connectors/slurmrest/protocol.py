@@ -47,6 +47,7 @@ class SubmitRequest:
     cpus: int | None = None
     memory_mb: int | None = None
     nodes: int = 1  # > 1: `gpus` spread evenly, one launcher task per node
+    array: str = ""  # a job array's indexes ("0-99%10"): one task per index
 
     @property
     def gpus_per_node(self) -> int:
@@ -83,6 +84,10 @@ class LiveJob:
     time_limit_minutes: int | None = None
     node_count: int = 1
     requested_gpus: int | None = None
+    # A task of a job array: the array's id (what the submit answered) and its index; the
+    # array's tasks not started yet are one record with the array's id and no index.
+    array_job_id: str = ""
+    array_task_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class DbJob:
     allocated: bool
     complete: bool  # False while slurmdbd still holds the first, partial record
     extra: dict[str, Any] = field(default_factory=dict)
+    array_job_id: str = ""  # a task of a job array: the array's id and the task's index
+    array_task_id: int | None = None
 
 
 @dataclass(frozen=True)

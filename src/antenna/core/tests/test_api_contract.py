@@ -178,7 +178,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              scoped=("allocation",),
              body=lambda w, ids: {"allocation": ids["allocation"], "jobs": [
                  {"name": f"sweep-{i}", "script": "#!/bin/bash\npython train.py\n",
-                  "gpus": 1, "walltime_minutes": 10, "array": "0-1"} for i in range(2)]}),
+                  "gpus": 1, "walltime_minutes": 10} for i in range(2)]}),
     Endpoint("post", "/jobs/estimate", ok=("owner", 200), scoped=("allocation",),
              body=lambda w, ids: {"allocation": ids["allocation"], "gpus": 2,
                                   "walltime_minutes": 60}),

@@ -130,8 +130,20 @@ def test_a_bad_spec_is_named_by_its_index_and_nothing_is_stored(world, api):
     _nothing_stored(allocation)
 
 
-def test_an_array_reserves_tasks_times_gpus_times_walltime(world, api):
-    owner, allocation, _factory = world
+@pytest.fixture
+def slurm_world(world):
+    """The same allocation, on a factory that runs arrays (a Slurm connector, never called:
+    nothing is dispatched here)."""
+    owner, allocation, factory = world
+    factory.connector = "slurmrest"
+    factory.connector_settings = {"url": "http://127.0.0.1:9", "user": "antenna",
+                                  "token_env": "NO_SUCH_TOKEN"}
+    factory.save()
+    return owner, allocation, factory
+
+
+def test_an_array_reserves_tasks_times_gpus_times_walltime(slurm_world, api):
+    owner, allocation, _factory = slurm_world
     client = api(owner)
     resp = client.post("/jobs", {"allocation": allocation.pk, **_spec(0, gpus=2),
                                  "array": "0-9%2"})
@@ -149,9 +161,22 @@ def test_an_array_reserves_tasks_times_gpus_times_walltime(world, api):
     assert ledger_balances(allocation)
 
 
+def test_the_sandbox_does_not_run_arrays_and_says_so(world, api):
+    owner, allocation, _factory = world  # a local (sandbox) factory
+    client = api(owner)
+    resp = client.post("/jobs", {"allocation": allocation.pk, **_spec(0), "array": "0-3"})
+    assert resp.status_code == 400
+    assert "do not run job arrays" in resp.json()["detail"]
+    resp = client.post("/jobs/batch", {"allocation": allocation.pk, "jobs": [
+        _spec(0), _spec(1, array="0-3")]})
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith("jobs[1]: array:")
+    _nothing_stored(allocation)
+
+
 @pytest.mark.parametrize("array", ["0-", "5-1", "0-99%0", "a-b", "0-2000", "0-10:0"])
-def test_a_bad_array_is_a_422_that_says_how_to_write_it(world, api, array):
-    owner, allocation, _factory = world
+def test_a_bad_array_is_a_422_that_says_how_to_write_it(slurm_world, api, array):
+    owner, allocation, _factory = slurm_world
     resp = api(owner).post("/jobs/batch", {"allocation": allocation.pk,
                                            "jobs": [_spec(0), _spec(1, array=array)]})
     assert resp.status_code == 422, resp.content
