@@ -66,7 +66,7 @@ def _draft(spec: JobSpecIn, factories: dict[int, Any]) -> JobDraft:
                     array=spec.array)
 
 
-@router.post("/batch", response={201: JobBatchOut, **ERRORS, 422: ErrorOut})
+@router.post("/batch", response={201: JobBatchOut, **ERRORS})
 def submit_batch(request: HttpRequest, payload: JobBatchIn) -> Any:
     """Up to 1000 jobs on one allocation, all or nothing: one reservation for their sum."""
     user = current_user(request)

@@ -24,13 +24,14 @@ def array_indexes(spec: str) -> list[int]:
     text = spec.strip()
     body, _sep, limit = text.partition("%")
     if _sep and (not limit.isdigit() or int(limit) < 1):
-        raise ValueError(_("array: after % give how many tasks may run at once, like "
-                           "0-99%10."))
+        raise ValueError(_("array: after %(sign)s give how many tasks may run at once, like "
+                           "%(example)s.") % {"sign": "%", "example": "0-99%10"})
     indexes: set[int] = set()
     for item in body.split(","):
         match = _ITEM.match(item.strip())
         if match is None:
-            raise ValueError(_("array: write task indexes like 0-99, 0-99%10 or 1,3,8-15:2."))
+            raise ValueError(_("array: write task indexes like %(examples)s.")
+                             % {"examples": "0-99, 0-99%10, 1,3,8-15:2"})
         first = int(match.group(1))
         last = int(match.group(2)) if match.group(2) is not None else first
         step = int(match.group(3)) if match.group(3) is not None else 1

@@ -74,7 +74,7 @@ class Job(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     array = models.CharField(
         _("array"), max_length=200, blank=True,
-        help_text=_("Slurm job array indexes, like 0-99 or 0-99%10: one task per index."))
+        help_text=_("Slurm job array indexes, like 0-99: one task per index."))
     array_tasks = models.PositiveIntegerField(
         default=1, help_text=_("How many tasks the job runs (1 unless it is an array)."))
     charge_provisional = models.BooleanField(

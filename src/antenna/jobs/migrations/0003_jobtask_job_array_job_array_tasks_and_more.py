@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='job',
             name='array',
-            field=models.CharField(blank=True, help_text='Slurm job array indexes, like 0-99 or 0-99%10: one task per index.', max_length=200, verbose_name='array'),
+            field=models.CharField(blank=True, help_text='Slurm job array indexes, like 0-99: one task per index.', max_length=200, verbose_name='array'),
         ),
         migrations.AddField(
             model_name='job',
