@@ -395,7 +395,7 @@ def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
         if j.state != JobState.QUEUED:
             return j
         exact = reservation_seconds(gpus=j.gpus, walltime_minutes=j.walltime_minutes,
-                                    factor=factory.gpu_hour_factor)
+                                    factor=factory.gpu_hour_factor) * j.array_tasks
         if exact < j.gpu_seconds_reserved:
             budget_release(allocation_id=j.allocation_id,
                            gpu_seconds=j.gpu_seconds_reserved - exact, reference=f"job:{j.pk}",

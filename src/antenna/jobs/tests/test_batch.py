@@ -182,3 +182,46 @@ def test_a_bad_array_is_a_422_that_says_how_to_write_it(slurm_world, api, array)
     assert resp.status_code == 422, resp.content
     assert resp.json()["detail"].startswith("jobs.1.array: array:")
     _nothing_stored(allocation)
+
+
+def test_an_array_keeps_its_whole_reservation_when_placed_and_is_charged_its_tasks(
+        slurm_world, api):
+    """The worker's writes for an array (the real run is in test_slurm_integration.py):
+    placed, it keeps tasks x GPUs x walltime; its tasks are shown; it is charged the sum of
+    the tasks' elapsed times; the ledger balances."""
+    import datetime as dt
+
+    from antenna.connectors.base import SchedulerState, TaskStatus
+    from antenna.jobs.services import (
+        job_record_dispatched,
+        job_record_status,
+        job_record_tasks,
+        job_settle,
+    )
+
+    owner, allocation, factory = slurm_world
+    client = api(owner)
+    job_id = client.post("/jobs", {"allocation": allocation.pk, **_spec(0, gpus=2),
+                                   "array": "0-2"}).json()["id"]
+    job = Job.objects.get(pk=job_id)
+    assert job.gpu_seconds_reserved == 3 * 2 * 360
+    job = job_record_dispatched(job=job, factory=factory, partition=factory.partitions.get(),
+                                scheduler_job_id="700")
+    assert job.gpu_seconds_reserved == 3 * 2 * 360  # not one task's
+    t0 = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
+    tasks = tuple(TaskStatus(index=i, scheduler_job_id=f"70{i}",
+                             state=SchedulerState.COMPLETED, exit_code=0, started_at=t0,
+                             finished_at=t0 + dt.timedelta(seconds=10 * (i + 1)),
+                             elapsed_seconds=10 * (i + 1)) for i in range(3))
+    assert job_record_tasks(job=job, tasks=tasks) == 3
+    assert job_record_tasks(job=job, tasks=tasks) == 0  # unchanged: nothing written
+    shown = client.get(f"/jobs/{job_id}/tasks").json()
+    assert [(t["index"], t["state"], t["elapsed_seconds"]) for t in shown] == [
+        (0, "completed", 10), (1, "completed", 20), (2, "completed", 30)]
+    job_record_status(job=job, state="completed", exit_code=0, started_at=t0,
+                      finished_at=t0 + dt.timedelta(seconds=30))
+    job = job_settle(job=job, elapsed_seconds=60, gpus=2)
+    assert job.gpu_seconds_charged == 2 * 60  # 2 GPUs x (10 + 20 + 30) s
+    allocation.refresh_from_db()
+    assert allocation.reserved_gpu_seconds == 0 and allocation.used_gpu_seconds == 120
+    assert ledger_balances(allocation)

@@ -547,6 +547,9 @@ def test_a_batch_with_an_array_of_four_tasks_runs_and_each_task_is_billed(gatewa
     plain_id, array_id = response.json()["ids"]
     assert job_json(gateway, array_id)["array_tasks"] == 4
     assert Job.objects.get(pk=array_id).gpu_seconds_reserved == 4 * 1 * 5 * 60
+    drive(lambda: Job.objects.get(pk=array_id).scheduler_job_id != "", 60, dispatch.run_cycle)
+    # placed: the reservation stays tasks x GPUs x walltime (not one task's)
+    assert Job.objects.get(pk=array_id).gpu_seconds_reserved == 4 * 1 * 5 * 60
     drive(settled(plain_id, array_id), 120, dispatch.run_cycle)
 
     out = job_json(gateway, array_id)
