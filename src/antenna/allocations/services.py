@@ -165,7 +165,7 @@ def _budget_message(allocation: Allocation, cost: int) -> str:
 
 
 def budget_reserve(*, allocation: Allocation, gpu_seconds: int, reference: str,
-                   by: User | None) -> None:
+                   by: User | None, note: str = "") -> None:
     """Reserve `gpu_seconds` on an active allocation, or raise BudgetExceeded.
 
     One conditional UPDATE: the row changes only if the allocation is active and still has
@@ -202,7 +202,7 @@ def budget_reserve(*, allocation: Allocation, gpu_seconds: int, reference: str,
         raise BudgetExceeded(_budget_message(current, gpu_seconds), cost=gpu_seconds,
                              remaining=current.remaining_gpu_seconds)
     LedgerEntry.objects.create(allocation_id=allocation.pk, kind=LedgerKind.RESERVE,
-                               reserved_delta=gpu_seconds, reference=reference,
+                               reserved_delta=gpu_seconds, reference=reference, note=note,
                                created_by=by if by is not None and by.is_authenticated else None)
 
 

@@ -32,6 +32,7 @@ class Capability(enum.StrEnum):
     # Each allocation is an account at the factory (slurmdbd): `accounts()`, `account_ensure`,
     # `account_set_limits`, `association_add/remove`, `account_jobs_since`.
     ACCOUNTS = "accounts"
+    ARRAYS = "arrays"  # runs job arrays (`JobSpec.array`) and reports each task
 
 
 class SchedulerState(enum.StrEnum):
@@ -77,6 +78,9 @@ class JobSpec:
     # The nodes the job runs on (factories.partition_fit.nodes_for): above one, its GPUs are
     # spread evenly over whole nodes, with one launcher task per node.
     nodes: int = 1
+    # A job array's indexes ("0-99%10", see jobs/arrays.py): one task per index, each with
+    # the job's GPUs and walltime (capability ARRAYS).
+    array: str = ""
 
     @property
     def scheduler_name(self) -> str:
@@ -121,7 +125,24 @@ class AccountJob:
 
 
 @dataclass(frozen=True)
+class TaskStatus:
+    """One task of a job array (`123_4` in Slurm)."""
+
+    index: int
+    scheduler_job_id: str
+    state: SchedulerState
+    exit_code: int | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    elapsed_seconds: int | None = None
+
+
+@dataclass(frozen=True)
 class JobStatus:
+    """A job's state; for a job array, the state of all its tasks together (running while one
+    runs, final when all are, failed if one failed), `elapsed_seconds` the sum of the tasks'
+    and `tasks` each task's."""
+
     scheduler_job_id: str
     state: SchedulerState
     exit_code: int | None = None
@@ -130,6 +151,49 @@ class JobStatus:
     elapsed_seconds: int | None = None
     gpus: int | None = None
     reason: str = ""
+    tasks: tuple[TaskStatus, ...] = ()
+
+
+# The state of a finished array with a task that did not complete: the worst one's.
+_ARRAY_OUTCOME = (SchedulerState.FAILED, SchedulerState.TIMEOUT, SchedulerState.CANCELLED)
+
+
+def array_status(array_id: str, tasks: list[tuple[int, JobStatus]],
+                 pending: bool) -> JobStatus:
+    """A job array's state from its tasks' (`pending`: some tasks have not started yet):
+    pending until a task starts, running while a task runs or waits, then completed if every
+    task completed, else failed, timeout or cancelled (in that order), with the first such
+    task named in the reason; `elapsed_seconds` is the sum of the tasks' (what is charged)."""
+    ordered = sorted(tasks, key=lambda t: t[0])
+    statuses = [s for _i, s in ordered]
+    task_rows = tuple(TaskStatus(index=i, scheduler_job_id=s.scheduler_job_id, state=s.state,
+                                 exit_code=s.exit_code, started_at=s.started_at,
+                                 finished_at=s.finished_at, elapsed_seconds=s.elapsed_seconds)
+                      for i, s in ordered)
+    starts = [s.started_at for s in statuses if s.started_at is not None]
+    gpus = next((s.gpus for s in statuses if s.gpus is not None), None)
+    if pending or not statuses or any(not s.state.is_final for s in statuses):
+        running = any(s.state == SchedulerState.RUNNING for s in statuses) or \
+            any(s.state.is_final for s in statuses)
+        return JobStatus(array_id, SchedulerState.RUNNING if running else SchedulerState.PENDING,
+                         started_at=min(starts) if starts else None, gpus=gpus, tasks=task_rows)
+    state = SchedulerState.COMPLETED
+    reason = ""
+    for outcome in _ARRAY_OUTCOME:
+        bad = [(i, s) for i, s in ordered if s.state == outcome]
+        if bad:
+            state = outcome
+            index, first = bad[0]
+            reason = f"task {index} {outcome.value}" + (f": {first.reason}" if first.reason
+                                                         else "")
+            break
+    codes = [s.exit_code for s in statuses if s.exit_code is not None]
+    ends = [s.finished_at for s in statuses if s.finished_at is not None]
+    return JobStatus(array_id, state, exit_code=max(codes, key=abs) if codes else None,
+                     started_at=min(starts) if starts else None,
+                     finished_at=max(ends) if ends else None,
+                     elapsed_seconds=sum(s.elapsed_seconds or 0 for s in statuses),
+                     gpus=gpus, reason=reason, tasks=task_rows)
 
 
 @dataclass(frozen=True)

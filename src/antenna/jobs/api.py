@@ -11,11 +11,27 @@ from antenna.accounts.access import current_user
 from antenna.allocations.models import hours
 from antenna.allocations.selectors import allocation_for_user
 from antenna.core.api import ErrorOut, ListParams, Page, paginate
-from antenna.factories.selectors import factory_by_id
+from antenna.factories.selectors import factories_by_id, factory_by_id
 from antenna.jobs.access import job_for_user
-from antenna.jobs.schemas import JobEstimateIn, JobEstimateOut, JobFilters, JobIn, JobOut
-from antenna.jobs.selectors import job_list, job_log_tail
-from antenna.jobs.services import job_cancel, job_cost_seconds, job_submit
+from antenna.jobs.schemas import (
+    JobBatchIn,
+    JobBatchOut,
+    JobEstimateIn,
+    JobEstimateOut,
+    JobFilters,
+    JobIn,
+    JobOut,
+    JobSpecIn,
+    JobTaskOut,
+)
+from antenna.jobs.selectors import job_list, job_log_tail, job_tasks
+from antenna.jobs.services import (
+    JobDraft,
+    job_cancel,
+    job_cost_seconds,
+    job_submit,
+    jobs_submit_batch,
+)
 
 router = Router(tags=["jobs"])
 ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
@@ -38,8 +54,30 @@ def submit_job(request: HttpRequest, payload: JobIn) -> Any:
                      gpus=payload.gpus, walltime_minutes=payload.walltime_minutes,
                      cpus=payload.cpus, memory_gb=payload.memory_gb,
                      container_image=payload.container_image,
-                     factory=factory_by_id(payload.factory))
+                     factory=factory_by_id(payload.factory), array=payload.array)
     return Status(201, job_for_user(user, job.pk))
+
+
+def _draft(spec: JobSpecIn, factories: dict[int, Any]) -> JobDraft:
+    return JobDraft(name=spec.name, script=spec.script, gpus=spec.gpus,
+                    walltime_minutes=spec.walltime_minutes, cpus=spec.cpus,
+                    memory_gb=spec.memory_gb, container_image=spec.container_image,
+                    factory=factories[spec.factory] if spec.factory is not None else None,
+                    array=spec.array)
+
+
+@router.post("/batch", response={201: JobBatchOut, **ERRORS})
+def submit_batch(request: HttpRequest, payload: JobBatchIn) -> Any:
+    """Up to 1000 jobs on one allocation, all or nothing: one reservation for their sum."""
+    user = current_user(request)
+    allocation = allocation_for_user(user, payload.allocation)
+    factories = factories_by_id({spec.factory for spec in payload.jobs
+                                 if spec.factory is not None})
+    jobs = jobs_submit_batch(by=user, allocation=allocation,
+                             drafts=[_draft(spec, factories) for spec in payload.jobs])
+    return Status(201, {"allocation": allocation.pk, "count": len(jobs),
+                        "ids": [job.pk for job in jobs],
+                        "gpu_hours_reserved": hours(sum(j.gpu_seconds_reserved for j in jobs))})
 
 
 @router.post("/estimate", response={200: JobEstimateOut, **ERRORS})
@@ -56,6 +94,12 @@ def estimate_job(request: HttpRequest, payload: JobEstimateIn) -> Any:
 @router.get("/{job_id}", response={200: JobOut, **ERRORS})
 def get_job(request: HttpRequest, job_id: int) -> Any:
     return job_for_user(current_user(request), job_id)
+
+
+@router.get("/{job_id}/tasks", response={200: list[JobTaskOut], **ERRORS})
+def list_job_tasks(request: HttpRequest, job_id: int) -> Any:
+    """The tasks of a job array as the factory reports them (empty until it runs them)."""
+    return job_tasks(job_for_user(current_user(request), job_id))
 
 
 @router.post("/{job_id}/cancel", response={200: JobOut, **ERRORS})

@@ -43,10 +43,12 @@ from antenna.jobs.services import (
     job_record_placement,
     job_record_rejected,
     job_record_status,
+    job_record_tasks,
     job_retry_later,
     job_settle,
     job_settle_correct,
     jobs_lease,
+    runs_arrays,
 )
 from antenna.jobs.slurm_accounts import (
     account_for,
@@ -93,7 +95,8 @@ def _spec(job: Job, partition: str, gpus_per_node: int = 0) -> JobSpec:
                    allocation=str(allocation.pk),
                    run_as=run_as(job.submitted_by, job.factory) if job.factory else "",
                    account=account_for(allocation.pk, job.factory) if job.factory else "",
-                   nodes=nodes_for(job.gpus, gpus_per_node) if gpus_per_node else 1)
+                   nodes=nodes_for(job.gpus, gpus_per_node) if gpus_per_node else 1,
+                   array=job.array)
 
 
 def _usable(factory: Factory, now: dt.datetime) -> bool:
@@ -143,6 +146,8 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
         report.rejected += 1
         return
     candidates = runnable
+    if job.array:  # only factories that run job arrays (not the local sandbox)
+        candidates = [f for f in candidates if runs_arrays(f)]
     usable = [f for f in candidates if _usable(f, now)]
     request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
                          organization=str(job.allocation.organization_id))
@@ -244,6 +249,8 @@ def poll_factories() -> CycleReport:
         factory_record_success(factory=factory)
         for job in jobs:
             status = statuses.get(job.scheduler_job_id)
+            if status is not None and job.array and status.tasks:
+                job_record_tasks(job=job, tasks=status.tasks)
             if status is None or status.state in (SchedulerState.PENDING,
                                                   SchedulerState.UNKNOWN):
                 continue
@@ -292,6 +299,8 @@ def settle_finished() -> CycleReport:
         for job in jobs:
             if job.charge_provisional:
                 record = records.get(job.scheduler_job_id)
+                if record is not None and job.array and len(record.tasks) < job.array_tasks:
+                    record = None  # not every task of the array recorded yet
                 if record is not None and record.elapsed_seconds is not None:
                     job_settle_correct(job=job, elapsed_seconds=record.elapsed_seconds,
                                        gpus=record.gpus,
@@ -307,18 +316,32 @@ def settle_finished() -> CycleReport:
                 except FactoryUnavailable as exc:
                     report.errors.append(exc.message)
                     continue
+            if record is not None and job.array and len(record.tasks) < job.array_tasks:
+                record = None  # accounting has not recorded every task of the array yet
             if record is not None and record.elapsed_seconds is not None:
+                if job.array:
+                    job_record_tasks(job=job, tasks=record.tasks)
                 job_settle(job=job, elapsed_seconds=record.elapsed_seconds, gpus=record.gpus,
-                           note=f"from {factory.name} accounting")
+                           note=f"from {factory.name} accounting"
+                                + (f" ({len(record.tasks)} tasks)" if job.array else ""))
                 report.settled += 1
                 continue
             if not late:
                 continue  # accounting lags a little behind the live state
-            started = job.started_at or finished
-            job_settle(job=job, elapsed_seconds=int((finished - started).total_seconds()),
+            job_settle(job=job, elapsed_seconds=_observed_elapsed(job, finished),
                        note="accounting record missing: charged from observed start and end")
             report.settled += 1
     return report
+
+
+def _observed_elapsed(job: Job, finished: dt.datetime) -> int:
+    """The elapsed time seen from the live state (no accounting record): the job's start to
+    end; for an array, the sum of the tasks' seen, and start to end for each task not seen."""
+    whole = max(0, int((finished - (job.started_at or finished)).total_seconds()))
+    if not job.array:
+        return whole
+    seen = [t.elapsed_seconds for t in job.tasks.all() if t.elapsed_seconds is not None]
+    return sum(seen) + whole * max(0, job.array_tasks - len(seen))
 
 
 def _settle_provisionally(jobs: list[Job], factory: Factory, error: str) -> int:
@@ -328,9 +351,7 @@ def _settle_provisionally(jobs: list[Job], factory: Factory, error: str) -> int:
     for job in jobs:
         if job.settled_at is not None or job.finished_at is None:
             continue
-        started = job.started_at or job.finished_at
-        job_settle(job=job, elapsed_seconds=max(0, int((job.finished_at - started)
-                                                       .total_seconds())),
+        job_settle(job=job, elapsed_seconds=_observed_elapsed(job, job.finished_at),
                    provisional=True,
                    note=f"provisional: {factory.name} accounting unavailable; from the "
                         f"scheduler's job record ({error})"[:255])

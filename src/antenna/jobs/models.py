@@ -72,6 +72,11 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    array = models.CharField(
+        _("array"), max_length=200, blank=True,
+        help_text=_("Slurm job array indexes, like 0-99: one task per index."))
+    array_tasks = models.PositiveIntegerField(
+        default=1, help_text=_("How many tasks the job runs (1 unless it is an array)."))
     charge_provisional = models.BooleanField(
         _("provisional charge"), default=False,
         help_text=_("Charged from the scheduler's job record while its accounting was "
@@ -97,6 +102,8 @@ class Job(models.Model):
                 | Q(gpu_seconds_charged__gte=0),
                 name="job_charged_nonnegative",
             ),
+            models.CheckConstraint(condition=Q(array_tasks__gte=1),
+                                   name="job_array_tasks_positive"),
             models.CheckConstraint(  # only a settled job has a (provisional) charge
                 condition=Q(charge_provisional=False) | Q(settled_at__isnull=False),
                 name="job_provisional_only_when_settled",
@@ -117,3 +124,25 @@ class Job(models.Model):
     @property
     def scheduler_name(self) -> str:
         return f"antenna-{self.pk}"
+
+
+class JobTask(models.Model):
+    """One task of a job array as the factory's scheduler reports it (`123_4` in Slurm):
+    its state, exit code and elapsed time; the job is charged the sum of its tasks'."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="tasks")
+    index = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    scheduler_job_id = models.CharField(max_length=64, blank=True)
+    exit_code = models.IntegerField(null=True, blank=True)
+    elapsed_seconds = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"],
+                                               name="job_task_unique_index")]
+
+    def __str__(self) -> str:
+        return f"Job {self.job_id} task {self.index} ({self.state})"

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from antenna.core.api import DbId
 from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, explained_pattern
+from antenna.jobs.arrays import array_indexes
 
 # A job script starts with its interpreter line (what Slurm's sbatch requires too).
 SCRIPT_PATTERN = explained_pattern(
@@ -18,8 +19,10 @@ SCRIPT_PATTERN = explained_pattern(
     _("start the script with an interpreter line such as #!/bin/bash."))
 
 
-class JobIn(InputSchema):
-    allocation: DbId
+class JobSpecIn(InputSchema):
+    """A job as POST /jobs and each entry of POST /jobs/batch take it (without its
+    allocation)."""
+
     name: str = Field(pattern=NOT_BLANK_PATTERN, max_length=100)
     script: str = Field(pattern=SCRIPT_PATTERN)
     gpus: int = Field(1, ge=1, le=4096)
@@ -28,6 +31,40 @@ class JobIn(InputSchema):
     memory_gb: int = Field(32, ge=1, le=10000000)
     container_image: str = ""
     factory: DbId | None = None
+    array: str = Field("", max_length=200)
+
+    @field_validator("array")
+    @classmethod
+    def _array_indexes(cls, value: str) -> str:
+        if value.strip():
+            array_indexes(value)  # a ValueError with its sentence: a 422
+        return value
+
+
+class JobIn(JobSpecIn):
+    allocation: DbId
+
+
+class JobBatchIn(InputSchema):
+    allocation: DbId
+    jobs: list[JobSpecIn] = Field(min_length=1, max_length=1000)
+
+
+class JobBatchOut(Schema):
+    allocation: int
+    count: int
+    ids: list[int]
+    gpu_hours_reserved: Decimal
+
+
+class JobTaskOut(Schema):
+    index: int
+    state: str
+    scheduler_job_id: str
+    exit_code: int | None
+    elapsed_seconds: int | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
 
 
 class JobOut(Schema):
@@ -50,6 +87,8 @@ class JobOut(Schema):
     gpu_hours_charged: Decimal | None
     elapsed_seconds: int | None
     cancel_requested: bool
+    array: str
+    array_tasks: int
     created_at: dt.datetime
     submitted_at: dt.datetime | None
     started_at: dt.datetime | None

@@ -17,7 +17,7 @@ from antenna.connectors.base import Capability, FactoryQueue
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
-from antenna.jobs.models import Job
+from antenna.jobs.models import Job, JobTask
 from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
 from antenna.jobs.states import JobState
 
@@ -202,3 +202,8 @@ def job_log_tail(job: Job, *, max_bytes: int = 65536) -> tuple[str, bool]:
                                                    max_bytes=max_bytes), True
     except FactoryUnavailable as exc:
         return _("(the log is not reachable right now: %(e)s)") % {"e": exc.message}, False
+
+
+def job_tasks(job: Job) -> QuerySet[JobTask]:
+    """The tasks of a job array the factory reported, by index."""
+    return JobTask.objects.filter(job=job).order_by("index")

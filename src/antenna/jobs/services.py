@@ -7,6 +7,7 @@ worker (`jobs.dispatch`) places, submits, polls and settles through the function
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -22,17 +23,27 @@ from antenna.allocations.services import (
     budget_reserve,
     budget_settle,
 )
-from antenna.core.audit import audit_record
-from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.connectors.base import Capability, SchedulerState, TaskStatus
+from antenna.connectors.registry import connector_for
+from antenna.core.audit import audit_record, audit_record_many
+from antenna.core.errors import (
+    AntennaError,
+    Conflict,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from antenna.factories.identity import missing_site_account_message, runnable_by
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
+from antenna.jobs.arrays import array_task_count
 from antenna.jobs.billing import charge_seconds, reservation_seconds
-from antenna.jobs.models import Job
+from antenna.jobs.models import Job, JobTask
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
 from antenna.organizations.access import is_member
 
 MAX_SCRIPT_BYTES = 256 * 1024
+MAX_BATCH_JOBS = 1000
 
 
 def candidate_factories(allocation: Allocation) -> list[Factory]:
@@ -50,6 +61,13 @@ def _fitting(factories: list[Factory], *, gpus: int, walltime_minutes: int) -> l
     fit_ids = {p.factory_id for p in partitions
                if p.can_run(gpus=gpus, walltime_minutes=walltime_minutes)}
     return [f for f in factories if f.pk in fit_ids]
+
+
+def _array_tasks(array: str) -> int:
+    try:
+        return array_task_count(array)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
 
 
 def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus: int,
@@ -72,11 +90,18 @@ def _validate(*, name: str, script: str, gpus: int, walltime_minutes: int, cpus:
         raise ValidationFailed(_("cpus and memory_gb must be at least 1."))
 
 
+def runs_arrays(factory: Factory) -> bool:
+    """Whether the factory's connector runs job arrays (capability ARRAYS: Slurm does, the
+    local sandbox does not)."""
+    return Capability.ARRAYS in connector_for(factory).capabilities
+
+
 def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int,
-                     factory: Factory | None = None,
-                     user: User | None = None) -> tuple[int, list[Factory]]:
+                     factory: Factory | None = None, user: User | None = None,
+                     tasks: int = 1, array: bool = False) -> tuple[int, list[Factory]]:
     """The reservation a job would take, and the factories that could run it (for `user`:
-    only those where they can run, see factories/identity.py).
+    only those where they can run, see factories/identity.py). An array of `tasks` tasks
+    reserves tasks x GPUs x walltime.
 
     On a pooled allocation the job may land on any of them, so the reservation is the
     largest of their costs; the worker releases the difference once it is placed.
@@ -109,9 +134,17 @@ def job_cost_seconds(*, allocation: Allocation, gpus: int, walltime_minutes: int
             _("No factory of this allocation runs a job of %(g)s GPUs for %(w)s minutes. "
               "Limits: %(limits)s.") % {"g": gpus, "w": walltime_minutes, "limits": limits}
         )
+    if array:
+        fitting = [f for f in fitting if runs_arrays(f)]
+        if not fitting:
+            raise ValidationFailed(
+                _("array: the factories this job can run on (%(all)s) do not run job arrays "
+                  "(the antenna's sandbox runs one job at a time): submit the tasks as "
+                  "separate jobs, in one batch, or choose a Slurm factory.")
+                % {"all": ", ".join(f.display_name for f in candidates) or "-"})
     cost = max(reservation_seconds(gpus=gpus, walltime_minutes=walltime_minutes,
                                    factor=f.gpu_hour_factor) for f in fitting)
-    return cost, fitting
+    return cost * tasks, fitting
 
 
 def job_submit(
@@ -126,32 +159,120 @@ def job_submit(
     memory_gb: int = 32,
     container_image: str = "",
     factory: Factory | None = None,
+    array: str = "",
 ) -> Job:
     """Store a job in `queued` and reserve its budget, in one transaction.
 
     Refused with BudgetExceeded (nothing stored, nothing reserved) when the allocation cannot
-    cover GPUs x walltime x the factory's factor.
+    cover GPUs x walltime x the factory's factor (x the tasks of an array).
     """
     if not is_member(by, allocation.organization):
         raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
                                % {"org": allocation.organization.legal_name})
     _validate(name=name, script=script, gpus=gpus, walltime_minutes=walltime_minutes,
               cpus=cpus, memory_gb=memory_gb)
+    tasks = _array_tasks(array)
     cost, _fit = job_cost_seconds(allocation=allocation, gpus=gpus,
-                                  walltime_minutes=walltime_minutes, factory=factory, user=by)
+                                  walltime_minutes=walltime_minutes, factory=factory, user=by,
+                                  tasks=tasks, array=bool(array.strip()))
     with transaction.atomic():
         job = Job.objects.create(
             allocation=allocation, submitted_by=by, name=name.strip(), script=script,
             container_image=container_image.strip(), gpus=gpus, cpus=cpus, memory_gb=memory_gb,
             walltime_minutes=walltime_minutes, requested_factory=factory,
-            gpu_seconds_reserved=cost, state=JobState.QUEUED,
+            gpu_seconds_reserved=cost, state=JobState.QUEUED, array=array.strip(),
+            array_tasks=tasks,
         )
         budget_reserve(allocation=allocation, gpu_seconds=cost, reference=f"job:{job.pk}", by=by)
         audit_record(action="job.submit", target=job, by=by,
                      organization_id=allocation.organization_id,
                      after={"gpus": gpus, "walltime_minutes": walltime_minutes,
-                            "reserved_gpu_seconds": cost})
+                            "reserved_gpu_seconds": cost, "array": array.strip()})
     return job
+
+
+@dataclass(frozen=True)
+class JobDraft:
+    """One job of a batch, as `job_submit` takes it."""
+
+    name: str
+    script: str
+    gpus: int
+    walltime_minutes: int
+    cpus: int = 8
+    memory_gb: int = 32
+    container_image: str = ""
+    factory: Factory | None = None
+    array: str = ""
+
+
+def _in_batch(index: int, exc: AntennaError) -> AntennaError:
+    """The same error, its message prefixed by the index of the job that caused it."""
+    exc.message = _("jobs[%(i)s]: %(message)s") % {"i": index, "message": exc.message}
+    exc.args = (exc.message,)
+    return exc
+
+
+def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft]) -> list[Job]:
+    """Store up to 1000 jobs in `queued` and reserve their budget, all or nothing, in one
+    transaction: one conditional UPDATE reserves the sum (exact under concurrent submits,
+    like `job_submit`), one INSERT stores the jobs, one the reservation's ledger entry, one
+    the jobs' `job.submit` audit events. A refusal (an invalid job, named by its index, or a
+    budget that cannot cover the sum) stores nothing.
+    """
+    if not is_member(by, allocation.organization):
+        raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
+                               % {"org": allocation.organization.legal_name})
+    if not drafts:
+        raise ValidationFailed(_("jobs: give at least one job."))
+    if len(drafts) > MAX_BATCH_JOBS:
+        raise ValidationFailed(_("jobs: at most %(n)s jobs in one batch; split it.")
+                               % {"n": MAX_BATCH_JOBS})
+    costs: dict[tuple[int, int, int | None, bool], int] = {}  # per (GPUs, walltime, factory)
+    jobs: list[Job] = []
+    for index, draft in enumerate(drafts):
+        try:
+            _validate(name=draft.name, script=draft.script, gpus=draft.gpus,
+                      walltime_minutes=draft.walltime_minutes, cpus=draft.cpus,
+                      memory_gb=draft.memory_gb)
+            tasks = _array_tasks(draft.array)
+            key = (draft.gpus, draft.walltime_minutes,
+                   draft.factory.pk if draft.factory is not None else None,
+                   bool(draft.array.strip()))
+            if key not in costs:
+                costs[key], _fit = job_cost_seconds(
+                    allocation=allocation, gpus=draft.gpus,
+                    walltime_minutes=draft.walltime_minutes, factory=draft.factory, user=by,
+                    array=key[3])
+        except AntennaError as exc:
+            raise _in_batch(index, exc) from None
+        jobs.append(Job(
+            allocation=allocation, submitted_by=by, name=draft.name.strip(),
+            script=draft.script, container_image=draft.container_image.strip(),
+            gpus=draft.gpus, cpus=draft.cpus, memory_gb=draft.memory_gb,
+            walltime_minutes=draft.walltime_minutes, requested_factory=draft.factory,
+            gpu_seconds_reserved=costs[key] * tasks, state=JobState.QUEUED,
+            array=draft.array.strip(), array_tasks=tasks,
+        ))
+    total = sum(job.gpu_seconds_reserved for job in jobs)
+    with transaction.atomic():
+        Job.objects.bulk_create(jobs, batch_size=500)
+        try:
+            budget_reserve(allocation=allocation, gpu_seconds=total,
+                           reference=f"jobs:{jobs[0].pk}-{jobs[-1].pk}", by=by,
+                           note=f"batch of {len(jobs)} jobs")
+        except AntennaError as exc:
+            exc.message = _("The batch of %(n)s jobs is refused and nothing is stored: "
+                            "%(message)s") % {"n": len(jobs), "message": exc.message}
+            exc.args = (exc.message,)
+            raise
+        audit_record_many(
+            action="job.submit", targets=list(jobs), by=by,
+            organization_id=allocation.organization_id,
+            after=[{"gpus": j.gpus, "walltime_minutes": j.walltime_minutes,
+                    "reserved_gpu_seconds": j.gpu_seconds_reserved, "array": j.array,
+                    "batch": len(jobs)} for j in jobs])
+    return jobs
 
 
 def _locked(job: Job) -> Job:
@@ -274,7 +395,7 @@ def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
         if j.state != JobState.QUEUED:
             return j
         exact = reservation_seconds(gpus=j.gpus, walltime_minutes=j.walltime_minutes,
-                                    factor=factory.gpu_hour_factor)
+                                    factor=factory.gpu_hour_factor) * j.array_tasks
         if exact < j.gpu_seconds_reserved:
             budget_release(allocation_id=j.allocation_id,
                            gpu_seconds=j.gpu_seconds_reserved - exact, reference=f"job:{j.pk}",
@@ -391,3 +512,40 @@ def job_settle_correct(*, job: Job, elapsed_seconds: int, gpus: int | None = Non
                      after={"elapsed_seconds": elapsed_seconds,
                             "charged_gpu_seconds": j.gpu_seconds_charged})
     return j
+
+
+_TASK_STATE = {
+    SchedulerState.PENDING: JobState.QUEUED, SchedulerState.RUNNING: JobState.RUNNING,
+    SchedulerState.COMPLETED: JobState.COMPLETED, SchedulerState.FAILED: JobState.FAILED,
+    SchedulerState.CANCELLED: JobState.CANCELLED, SchedulerState.TIMEOUT: JobState.TIMEOUT,
+}
+
+
+def job_record_tasks(*, job: Job, tasks: tuple[TaskStatus, ...]) -> int:
+    """Store what the factory reports of a job array's tasks (idempotent: only the tasks
+    whose report changed are written, in one statement); returns how many changed. A task's
+    report is observation, not a change of the job's state: no audit event (the job's own
+    state changes are audited)."""
+    if not tasks:
+        return 0
+    current = {t.index: t for t in JobTask.objects.filter(job=job)}
+    fields = ("state", "scheduler_job_id", "exit_code", "elapsed_seconds", "started_at",
+              "finished_at")
+    rows: list[JobTask] = []
+    for task in tasks:
+        row = JobTask(job=job, index=task.index,
+                      state=_TASK_STATE.get(task.state, JobState.QUEUED),
+                      scheduler_job_id=task.scheduler_job_id, exit_code=task.exit_code,
+                      elapsed_seconds=task.elapsed_seconds, started_at=task.started_at,
+                      finished_at=task.finished_at)
+        old = current.get(task.index)
+        if old is not None and all(getattr(old, f) == getattr(row, f) for f in fields):
+            continue
+        if old is not None and old.elapsed_seconds is not None and row.elapsed_seconds is None:
+            continue  # a late live report never undoes the accounting's final record
+        rows.append(row)
+    if rows:
+        JobTask.objects.bulk_create(rows, update_conflicts=True,
+                                    unique_fields=["job", "index"],
+                                    update_fields=list(fields), batch_size=500)
+    return len(rows)

@@ -76,6 +76,7 @@ from antenna.connectors.base import (
     NodeState,
     QueuedJob,
     SchedulerState,
+    array_status,
 )
 from antenna.connectors.slurmrest.protocol import (
     DbJob,
@@ -258,7 +259,7 @@ class SlurmRestConnector(Connector):
         # Declared here, once: logs only when the job's output files are readable from here.
         self.capabilities = frozenset(
             {Capability.CANCEL, Capability.ACCOUNTING, Capability.FIND_BY_NAME,
-             Capability.QUEUE}
+             Capability.QUEUE, Capability.ARRAYS}
             | ({Capability.LOGS} if self.workdir_is_local else set())
             | ({Capability.ACCOUNTS} if self.manage_accounts else set()))
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -457,7 +458,7 @@ class SlurmRestConnector(Connector):
             comment=self._comment(spec),
             cpus=spec.cpus if self.request_cpus_memory else None,
             memory_mb=spec.memory_mb if self.request_cpus_memory else None,
-            nodes=max(1, spec.nodes),
+            nodes=max(1, spec.nodes), array=spec.array,
             account=spec.account,
         )
 
@@ -520,7 +521,7 @@ class SlurmRestConnector(Connector):
         if ran:
             ran.sort(key=lambda j: (not STATES.get(j.state, SchedulerState.UNKNOWN).is_final,
                                     int(j.job_id) if j.job_id.isdigit() else 0))
-            return ran[-1].job_id
+            return ran[-1].array_job_id or ran[-1].job_id  # an array: its id, not a task's
         # Gone from slurmctld (MinJobAge): only accounting still knows it.
         status, body = self._get(api.db_jobs_since(self.find_lookback_seconds))
         errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
@@ -528,7 +529,10 @@ class SlurmRestConnector(Connector):
             self._fail("search accounting", errors, status)
         done = [j for j in api.parse_db_jobs(body)
                 if self._is_ours(spec, j.name, j.comment, j.user) and j.allocated]
-        return max(done, key=lambda j: int(j.job_id)).job_id if done else None
+        if not done:
+            return None
+        last = max(done, key=lambda j: int(j.job_id))
+        return last.array_job_id or last.job_id
 
     # -- poll ----------------------------------------------------------------------------
     def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
@@ -537,10 +541,17 @@ class SlurmRestConnector(Connector):
         errors = api.parse_errors(body)
         if errors or status >= 300:
             self._fail("list jobs", errors, status)
-        live = {j.job_id: j for j in api.parse_jobs(body)}
+        jobs = api.parse_jobs(body)
+        live = {j.job_id: j for j in jobs}
+        arrays: dict[str, list[LiveJob]] = {}  # a job array's records (tasks, tasks pending)
+        for j in jobs:
+            if j.array_job_id:
+                arrays.setdefault(j.array_job_id, []).append(j)
         out: dict[str, JobStatus] = {}
         for job_id in ids:
-            if job_id in live:
+            if job_id in arrays:
+                out[job_id] = self._array_live_status(job_id, arrays[job_id])
+            elif job_id in live:
                 out[job_id] = self._live_status(live[job_id])
                 if (out[job_id].state == SchedulerState.PENDING
                         and live[job_id].reason in NEVER_STARTS):
@@ -551,9 +562,28 @@ class SlurmRestConnector(Connector):
                 except FactoryUnavailable as exc:  # slurmdbd down: the live jobs still count
                     out[job_id] = JobStatus(job_id, SchedulerState.UNKNOWN, reason=exc.message)
                     continue
-                out[job_id] = (self._db_status(record) if record is not None else
-                               JobStatus(job_id, SchedulerState.UNKNOWN, reason="no such job"))
+                if record is None:
+                    out[job_id] = JobStatus(job_id, SchedulerState.UNKNOWN,
+                                            reason="no such job")
+                elif isinstance(record, list):
+                    out[job_id] = array_status(job_id, [
+                        (r.array_task_id or 0, self._db_status(r)) for r in record], False)
+                else:
+                    out[job_id] = self._db_status(record)
         return out
+
+    def _array_live_status(self, array_id: str, records: list[LiveJob]) -> JobStatus:
+        """A job array from slurmctld: each task's record, and one record (no index) for the
+        tasks not started yet; taken back if Slurm will never start those."""
+        waiting = [r for r in records if r.array_task_id is None]
+        for record in waiting:
+            if record.reason in NEVER_STARTS:
+                return self._never_starts(record)
+        tasks = [(r.array_task_id, self._live_status(r)) for r in records
+                 if r.array_task_id is not None]
+        pending = any(not STATES.get(r.state, SchedulerState.UNKNOWN).is_final
+                      for r in waiting)
+        return array_status(array_id, [(i, s) for i, s in tasks if i is not None], pending)
 
     def _never_starts(self, job: LiveJob) -> JobStatus:
         """A pending job Slurm will never start as it stands (Slurm 24.11 accepts a walltime
@@ -609,7 +639,8 @@ class SlurmRestConnector(Connector):
         return queue_from(jobs, api.parse_nodes(body), now=time.time())
 
     # -- accounting ----------------------------------------------------------------------
-    def _db_record(self, job_id: str) -> DbJob | None:
+    def _db_record(self, job_id: str) -> DbJob | list[DbJob] | None:
+        """The job's accounting record; for a job array, its tasks' records (a list)."""
         api = self._slurm()
         status, body = self._get(api.db_job(job_id))
         errors = api.parse_errors(body)
@@ -617,7 +648,11 @@ class SlurmRestConnector(Connector):
             return None
         if errors or status >= 300:
             self._fail("accounting", errors, status)
-        records = [r for r in api.parse_db_jobs(body) if r.job_id == job_id]
+        parsed = api.parse_db_jobs(body)
+        tasks = [r for r in parsed if r.array_job_id == job_id and r.array_task_id is not None]
+        if tasks:
+            return tasks
+        records = [r for r in parsed if r.job_id == job_id]
         return records[-1] if records else None
 
     @staticmethod
@@ -636,6 +671,12 @@ class SlurmRestConnector(Connector):
 
     def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
         record = self._db_record(scheduler_job_id)
+        if isinstance(record, list):  # a job array: final once every task recorded is
+            if not all(r.complete for r in record):
+                return None
+            status = array_status(scheduler_job_id, [
+                (r.array_task_id or 0, self._db_status(r)) for r in record], False)
+            return status if status.state.is_final else None
         if record is None or not record.complete:
             return None  # not recorded yet, or the first partial record: ask again later
         status = self._db_status(record)
@@ -649,12 +690,26 @@ class SlurmRestConnector(Connector):
         if errors:
             self._fail("accounting", errors, status)
         out: list[JobStatus] = []
+        arrays: dict[str, list[DbJob]] = {}
         for record in api.parse_db_jobs(body):
-            if not record.name.startswith("antenna-") or not record.complete:
+            if not record.name.startswith("antenna-"):
                 continue
             if not self.per_user and self.user and record.user and record.user != self.user:
                 continue
+            if record.array_job_id and record.array_task_id is not None:
+                arrays.setdefault(record.array_job_id, []).append(record)
+                continue
+            if not record.complete:
+                continue
             job_status = self._db_status(record)
+            if job_status.state.is_final and job_status.finished_at \
+                    and job_status.finished_at >= since:
+                out.append(job_status)
+        for array_id, records in arrays.items():
+            if not all(r.complete for r in records):
+                continue
+            job_status = array_status(array_id, [
+                (r.array_task_id or 0, self._db_status(r)) for r in records], False)
             if job_status.state.is_final and job_status.finished_at \
                     and job_status.finished_at >= since:
                 out.append(job_status)
@@ -839,7 +894,8 @@ class SlurmRestConnector(Connector):
             pattern = job.standard_output or f"{job.working_directory}/slurm-%j.out"
             user, name = job.user, job.name
         else:
-            record = self._db_record(scheduler_job_id)
+            found = self._db_record(scheduler_job_id)
+            record = found[0] if isinstance(found, list) else found  # an array: its first task
             if record is None or not record.working_directory:
                 return None
             pattern = f"{record.working_directory}/slurm-%j.out"

@@ -48,6 +48,7 @@ class SubmitRequest:
     memory_mb: int | None = None
     nodes: int = 1  # > 1: `gpus` spread evenly, one launcher task per node
     account: str = ""  # the Slurm account to charge ("": the user's default account)
+    array: str = ""  # a job array's indexes ("0-99%10"): one task per index
 
     @property
     def gpus_per_node(self) -> int:
@@ -84,6 +85,10 @@ class LiveJob:
     time_limit_minutes: int | None = None
     node_count: int = 1
     requested_gpus: int | None = None
+    # A task of a job array: the array's id (what the submit answered) and its index; the
+    # array's tasks not started yet are one record with the array's id and no index.
+    array_job_id: str = ""
+    array_task_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ class DbJob:
     complete: bool  # False while slurmdbd still holds the first, partial record
     account: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    array_job_id: str = ""  # a task of a job array: the array's id and the task's index
+    array_task_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,20 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+def _array_id(value: Any) -> str:
+    """A job array's id ("" when the job is not a task of an array: 0 or unset)."""
+    number = _int(value)
+    return str(number) if number > 0 else ""
+
+
+def _task_id(value: Any) -> int | None:
+    """An array task's index (None when unset: NO_VAL, or the tasks not started yet)."""
+    if value is None:
+        return None
+    number = _int(value, INFINITE)
+    return None if number >= INFINITE else number
+
+
 def _gpus_db(job: dict[str, Any]) -> int | None:
     tres = job.get("tres") or {}
     for item in tres.get("allocated") or []:
@@ -75,6 +89,8 @@ class V0038(RestPaths):
             job["nodes"] = [request.nodes, request.nodes]
             job["tasks_per_node"] = 1
             job["tasks"] = request.nodes
+        if request.array:
+            job["array"] = request.array
         if request.cpus is not None:
             job["cpus_per_task"] = request.cpus
         if request.memory_mb is not None:
@@ -176,6 +192,8 @@ class V0038(RestPaths):
                                     else _int(job.get("time_limit"))),
                 node_count=max(1, _int(job.get("node_count"), 1)),
                 requested_gpus=gpus_requested(job),
+                array_job_id=_array_id(job.get("array_job_id")),
+                array_task_id=_task_id(job.get("array_task_id")),
             ))
         return out
 
@@ -216,6 +234,8 @@ class V0038(RestPaths):
                 allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
                 complete=bool(partition) and name != "allocation",
                 account=str(job.get("account") or ""),
+                array_job_id=_array_id((job.get("array") or {}).get("job_id")),
+                array_task_id=_task_id((job.get("array") or {}).get("task_id")),
             ))
         return out
 

@@ -84,6 +84,20 @@ def _time_limit(value: Any) -> int | None:
     return _number(value) if value is not None else None
 
 
+def _array_id(value: Any) -> str:
+    """A job array's id ("" when the job is not a task of an array: 0 or unset)."""
+    number = _number(value)
+    return str(number) if number > 0 else ""
+
+
+def _task_id(value: Any) -> int | None:
+    """An array task's index (None when unset: the array's tasks not started yet)."""
+    if value is None or (isinstance(value, dict) and value.get("set") is not True):
+        return None
+    number = _number(value, -1)
+    return number if 0 <= number < 0xFFFFFFFE else None
+
+
 def _gpus_db(job: dict[str, Any]) -> int | None:
     for item in (job.get("tres") or {}).get("allocated") or []:
         if item.get("type") == "gres" and item.get("name") == "gpu":
@@ -117,6 +131,8 @@ class V0040(RestPaths):
             job["tasks"] = request.nodes
         if request.account:
             job["account"] = request.account
+        if request.array:
+            job["array"] = request.array
         if request.cpus is not None:
             job["cpus_per_task"] = request.cpus
         if request.memory_mb is not None:
@@ -218,6 +234,8 @@ class V0040(RestPaths):
                 time_limit_minutes=_time_limit(job.get("time_limit")),
                 node_count=max(1, _number(job.get("node_count"), 1)),
                 requested_gpus=gpus_requested(job),
+                array_job_id=_array_id(job.get("array_job_id")),
+                array_task_id=_task_id(job.get("array_task_id")),
             ))
         return out
 
@@ -263,6 +281,8 @@ class V0040(RestPaths):
                 complete=bool(partition) and name != "allocation",
                 extra={"exit_status": _wait_status(job.get("exit_code"))},
                 account=str(job.get("account") or ""),
+                array_job_id=_array_id((job.get("array") or {}).get("job_id")),
+                array_task_id=_task_id((job.get("array") or {}).get("task_id")),
             ))
         return out
 

@@ -160,7 +160,7 @@ def test_registered_as_slurmrest():
 def test_capabilities_offer_logs_only_with_a_local_workdir(connector, tmp_path):
     local = connector()
     assert local.capabilities == {Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
-                                  Capability.FIND_BY_NAME, Capability.QUEUE}
+                                  Capability.FIND_BY_NAME, Capability.QUEUE, Capability.ARRAYS}
     remote = connector(workdir=str(tmp_path / "not-here"))
     assert Capability.LOGS not in remote.capabilities
     assert remote.read_log("1000") == ""

@@ -528,3 +528,53 @@ def test_crash_after_slurm_accepted_before_recording_finds_the_job(gateway, slur
     assert job.state == "completed" and job.scheduler_job_id == str(only["job_id"])
     check_settled_from_accounting(Job.objects.select_related("factory").get(pk=pk),
                                   slurm["lumi"])
+
+
+def test_a_batch_with_an_array_of_four_tasks_runs_and_each_task_is_billed(gateway, slurm):
+    """POST /jobs/batch with a plain job and an array of 4 tasks (1-3 s each): one Slurm
+    submit for the array, its tasks visible with their states, each task charged its own
+    elapsed time from Slurm's accounting, the ledger balanced."""
+    allocation = gateway["allocations"]["jupiter"]
+    factory = gateway["factories"]["jupiter"]
+    response = gateway["client"].post("/jobs/batch", {"allocation": allocation.pk, "jobs": [
+        {"name": "plain", "script": "#!/bin/bash\necho plain\n", "gpus": 1,
+         "walltime_minutes": 5, "factory": factory.pk},
+        {"name": "sweep", "script": "#!/bin/bash\necho task $SLURM_ARRAY_TASK_ID\n"
+                                    "sleep $((1 + SLURM_ARRAY_TASK_ID % 3))\n",
+         "gpus": 1, "walltime_minutes": 5, "factory": factory.pk, "array": "0-3%2"},
+    ]})
+    assert response.status_code == 201, response.content
+    plain_id, array_id = response.json()["ids"]
+    assert job_json(gateway, array_id)["array_tasks"] == 4
+    assert Job.objects.get(pk=array_id).gpu_seconds_reserved == 4 * 1 * 5 * 60
+    drive(lambda: Job.objects.get(pk=array_id).scheduler_job_id != "", 60, dispatch.run_cycle)
+    # placed: the reservation stays tasks x GPUs x walltime (not one task's)
+    assert Job.objects.get(pk=array_id).gpu_seconds_reserved == 4 * 1 * 5 * 60
+    drive(settled(plain_id, array_id), 120, dispatch.run_cycle)
+
+    out = job_json(gateway, array_id)
+    assert out["state"] == "completed" and out["exit_code"] == 0, out
+    tasks = gateway["client"].get(f"/jobs/{array_id}/tasks").json()
+    assert [t["index"] for t in tasks] == [0, 1, 2, 3]
+    assert {t["state"] for t in tasks} == {"completed"}
+    job = Job.objects.select_related("factory").get(pk=array_id)
+    site = slurm["jupiter"]
+    status, body = site.call("GET", f"/slurmdb/{site.api}/job/{job.scheduler_job_id}")
+    assert status == 200, body
+    records = {}
+    for record in body["jobs"]:
+        task = record["array"]["task_id"]
+        index = task["number"] if isinstance(task, dict) else task
+        records[int(index)] = record["time"]["elapsed"]
+    assert sorted(records) == [0, 1, 2, 3]
+    assert {t["index"]: t["elapsed_seconds"] for t in tasks} == records  # each task's own
+    assert job.elapsed_seconds == sum(records.values())
+    assert job.gpu_seconds_charged == charge_seconds(
+        gpus=1, elapsed_seconds=sum(records.values()), factor=factory.gpu_hour_factor,
+        reserved_seconds=job.gpu_seconds_reserved)
+    assert job_json(gateway, plain_id)["state"] == "completed"
+    settles = LedgerEntry.objects.filter(reference=f"job:{array_id}", kind=LedgerKind.SETTLE)
+    assert settles.count() == 1 and "4 tasks" in settles.get().note
+    allocation.refresh_from_db()
+    assert allocation.reserved_gpu_seconds == 0
+    assert ledger_balances(allocation)
