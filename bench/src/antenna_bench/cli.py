@@ -25,7 +25,7 @@ from antenna_bench.placement_benchmark import (
     run_benchmark,
     write_json,
 )
-from antenna_bench.policies import POLICY_NAMES
+from antenna_bench.policies import ALL_POLICY_NAMES, POLICY_NAMES
 from antenna_bench.traces import FORMATS
 
 
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     placement.add_argument("--cores-per-gpu", type=int, default=1,
                            help="SWF (CPU) logs: processors per GPU (default 1)")
     placement.add_argument("--policies", default=",".join(POLICY_NAMES),
-                           help="comma-separated subset of " + ",".join(POLICY_NAMES))
+                           help="comma-separated subset of " + ",".join(ALL_POLICY_NAMES))
     placement.add_argument("--json", type=Path, default=None, help="write results here")
     placement.add_argument("--plot", type=Path, default=None, help="write a PNG here")
 
@@ -80,9 +80,9 @@ def placement(args: argparse.Namespace, out: TextIO) -> None:
     if not trace.is_file():
         raise BenchError(f"no trace at {trace}")
     policies = [name.strip() for name in args.policies.split(",") if name.strip()]
-    unknown = sorted(set(policies) - set(POLICY_NAMES))
+    unknown = sorted(set(policies) - set(ALL_POLICY_NAMES))
     if unknown:
-        raise BenchError(f"unknown policies {unknown}; use {', '.join(POLICY_NAMES)}")
+        raise BenchError(f"unknown policies {unknown}; use {', '.join(ALL_POLICY_NAMES)}")
     try:
         factories = parse_factories(args.factories) if args.factories else None
         result = run_benchmark(

@@ -92,6 +92,14 @@ class Policy(Protocol):
         ...
 
 
+class Learner(Protocol):
+    """A policy that also learns from finished jobs (run-time predictions)."""
+
+    def finished(self, job: int, now: float, sim: Simulation) -> None:
+        """`job` ended at `now`."""
+        ...
+
+
 @dataclass
 class Outcome:
     """Start time and factory of every job (-1 factory: dropped, too large for all)."""
@@ -128,6 +136,7 @@ class Simulation:
         completions: list[tuple[float, int]] = []
         factories = self.factories
         push, pop = heapq.heappush, heapq.heappop
+        learner: Learner | None = policy if hasattr(policy, "finished") else None  # type: ignore[assignment]
 
         def begin(factory: FactoryState, job: int, now: float) -> None:
             g = gpus[job]
@@ -191,6 +200,8 @@ class Simulation:
                 running = factory.running
                 del running[bisect_left(running, (end, job))]
                 last_end = now
+                if learner is not None:
+                    learner.finished(job, now, self)
                 schedule(factory, now)
                 continue
             job = next_arrival
