@@ -133,3 +133,23 @@ def test_antenna_uses_predictions_where_requests_mislead():
     by_requests = Simulation(w, specs).run(AntennaPolicy(specs, w, predict=False))
     assert by_requests.factory[3] == by_requests.factory[2]
     assert by_requests.start[3] == pytest.approx(1101)
+
+
+def test_factories_can_backfill_on_predictions_easy_plus_plus():
+    # One 4-GPU factory. u's first job shows u's jobs run 10 s; u's next job (2 GPUs) asks
+    # 1,000 s but runs 10 s (20-30). v's 4-GPU job waits at the head from 21. x's 1-GPU,
+    # 100-s job arrives at 22.
+    rows = [(0, 10, 10, 4, "u"), (20, 10, 1000, 2, "u"), (21, 50, 50, 4, "v"),
+            (22, 100, 100, 1, "x")]
+    w = workload(rows)
+    spec = [FactorySpec("only", 4)]
+    # On requests (Slurm): the head's shadow is 1020, so x backfills at 22 and, once u's job
+    # ends at 30, holds the GPU the head needs until 122.
+    slurm = Simulation(w, spec).run(LeastLoadedPolicy())
+    assert slurm.start == [0, 20, 122, 22]
+    # On predictions: the shadow is 30 (u's job predicted 10 s); x would end after it, so
+    # it waits; the head starts at 30 and x at 80.
+    easy = Simulation(w, spec, backfill_on="predicted").run(LeastLoadedPolicy())
+    assert easy.start == [0, 20, 30, 80]
+    with pytest.raises(ValueError, match="backfill_on"):
+        Simulation(w, spec, backfill_on="guess")

@@ -133,6 +133,7 @@ class BenchmarkResult:
     load_scale: float
     seed: int
     offered_load_gpus: float
+    backfill_on: str = "requested"
     policies: dict[str, PolicyMetrics] = field(default_factory=dict)
 
     def targets(self) -> dict[str, Any]:
@@ -143,7 +144,8 @@ class BenchmarkResult:
             "trace": self.trace, "format": self.format, "jobs": self.jobs,
             "factories": self.factories, "walltime_source": self.walltime_source,
             "notes": self.notes, "skipped": self.skipped, "load_scale": self.load_scale,
-            "seed": self.seed, "offered_load_gpus": round(self.offered_load_gpus, 1),
+            "seed": self.seed, "backfill_on": self.backfill_on,
+            "offered_load_gpus": round(self.offered_load_gpus, 1),
             "policies": self.policies, "targets": self.targets(),
         }
 
@@ -190,7 +192,8 @@ def excess_ratio(ours: float, reference: float) -> float:
 def run_benchmark(trace_path: Path, *, fmt: str | None = None,
                   factories: Sequence[FactorySpec] | None = None, jobs: int | None = None,
                   load_scale: float = 1.0, seed: int = 0, cores_per_gpu: int = 1,
-                  policies: Sequence[str] = POLICY_NAMES) -> BenchmarkResult:
+                  policies: Sequence[str] = POLICY_NAMES,
+                  backfill_on: str = "requested") -> BenchmarkResult:
     if load_scale <= 0:
         raise ValueError("--load-scale must be positive")
     trace: Trace = read_trace(trace_path, fmt, cores_per_gpu=cores_per_gpu)
@@ -208,11 +211,12 @@ def run_benchmark(trace_path: Path, *, fmt: str | None = None,
         trace=trace.name, format=trace.format, jobs=len(selected),
         factories={spec.name: spec.gpus for spec in specs},
         walltime_source=requests.source, notes=trace.notes, skipped=trace.skipped,
-        load_scale=load_scale, seed=seed, offered_load_gpus=load * load_scale)
+        load_scale=load_scale, seed=seed, offered_load_gpus=load * load_scale,
+        backfill_on=backfill_on)
     for name in policies:
         began = time.perf_counter()
         run_specs = pooled_specs(specs) if name == "pooled" else specs
-        simulation = Simulation(workload, run_specs)
+        simulation = Simulation(workload, run_specs, backfill_on=backfill_on)
         outcome = simulation.run(make_policy(name, run_specs, workload, seed))
         result.policies[name] = measure(outcome, workload, run_specs,
                                         time.perf_counter() - began)
@@ -226,6 +230,7 @@ def format_table(result: BenchmarkResult) -> str:
         "factories: " + ", ".join(f"{k}:{v}" for k, v in result.factories.items())
         + f" (offered load {result.offered_load_gpus:.0f} GPUs)",
         f"walltime: {result.walltime_source}",
+        f"factories backfill on: {result.backfill_on}",
     ]
     lines += [f"note: {note}" for note in result.notes]
     if result.skipped:

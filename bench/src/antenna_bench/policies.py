@@ -11,16 +11,21 @@ import random
 from collections.abc import Sequence
 
 from antenna.jobs.placement import (
-    PREDICTION_HISTORY,
     QUEUE_DEPTH,
     FactoryView,
     JobRequest,
     PartitionView,
     predicted_left,
-    predicted_runtime,
     rank_factories,
 )
-from antenna_bench.simulator import FactorySpec, FactoryState, Policy, Simulation, Workload
+from antenna_bench.simulator import (
+    FactorySpec,
+    FactoryState,
+    Policy,
+    RuntimePredictor,
+    Simulation,
+    Workload,
+)
 
 POLICY_NAMES = ("antenna", "static", "round_robin", "random", "least_loaded", "oracle",
                 "pooled")
@@ -31,8 +36,11 @@ BASELINES = ("static", "round_robin", "random", "least_loaded")
 
 
 def partition_of(spec: FactorySpec) -> PartitionView:
-    return PartitionView("gpu", "any", spec.gpus_per_node,
-                         math.ceil(spec.gpus / spec.gpus_per_node), spec.max_walltime_minutes)
+    """The factory's one partition as placement sees it: a pool of GPUs, as the simulator
+    models it (no nodes), so any job up to the factory's GPUs fits (with its real nodes,
+    the whole-nodes rule of `partition_fits` would refuse trace jobs such as 25 GPUs on
+    nodes of 4, which the simulated factory runs)."""
+    return PartitionView("gpu", "any", 1, spec.gpus, spec.max_walltime_minutes)
 
 
 def pooled_specs(specs: Sequence[FactorySpec]) -> list[FactorySpec]:
@@ -50,29 +58,6 @@ class PooledPolicy:
 
     def choose(self, job: int, now: float, sim: Simulation) -> int:
         return 0
-
-
-class RuntimePredictor:
-    """Run-time predictions as production makes them (`predicted_runtime`), learnt online:
-    each job's prediction is fixed when it arrives, from the run times of the jobs of its
-    user (the trace's user, virtual cluster or qos: `organization`) that had finished by
-    then."""
-
-    def __init__(self, w: Workload) -> None:
-        self.w = w
-        self.history: dict[str, list[float]] = {}
-        self.predicted = list(w.requested)
-
-    def arrive(self, job: int) -> float:
-        w = self.w
-        value = predicted_runtime(self.history.get(w.organization[job], ()), w.requested[job])
-        self.predicted[job] = value
-        return value
-
-    def finished(self, job: int) -> None:
-        runs = self.history.setdefault(self.w.organization[job], [])
-        runs.append(self.w.run[job])
-        del runs[:-PREDICTION_HISTORY]
 
 
 class AntennaPolicy:
