@@ -71,7 +71,7 @@ def recent_runtimes(user_ids: Iterable[int]) -> dict[int, list[float]]:
             .values_list("submitted_by_id", "elapsed_seconds"))
     runs: dict[int, list[float]] = defaultdict(list)
     for user_id, elapsed in rows:
-        runs[user_id].append(float(elapsed))
+        runs[user_id].append(float(elapsed or 0))
     return dict(runs)
 
 
