@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BENCH="${BENCH:-.venv/bin/antenna-bench}"
 OUT=bench/results
 BACKFILL_ON="${BACKFILL_ON:-requested}"
-POLICIES="${POLICIES:-antenna,antenna_requests,static,round_robin,random,least_loaded,pooled}"
+POLICIES="${POLICIES:-antenna,antenna_predicted,static,round_robin,random,least_loaded,pooled}"
 suffix=""
 if [ "$BACKFILL_ON" != requested ]; then suffix="-bf-$BACKFILL_ON"; fi
 mkdir -p "$OUT"

@@ -127,12 +127,14 @@ def test_antenna_uses_predictions_where_requests_mislead():
             (102, 50, 100, 4, "w")]
     w = workload(rows)
     specs = [FactorySpec("a", 4), FactorySpec("b", 4)]
-    with_predictions = Simulation(w, specs).run(AntennaPolicy(specs, w))
+    with_predictions = Simulation(w, specs).run(AntennaPolicy(specs, w, predict=True))
     assert with_predictions.factory[3] == with_predictions.factory[1]
     assert with_predictions.start[3] == pytest.approx(201)
     by_requests = Simulation(w, specs).run(AntennaPolicy(specs, w, predict=False))
     assert by_requests.factory[3] == by_requests.factory[2]
     assert by_requests.start[3] == pytest.approx(1101)
+    # production's default (placement.RUNTIME_PREDICTIONS off) is the latter
+    assert Simulation(w, specs).run(AntennaPolicy(specs, w)).start == by_requests.start
 
 
 def test_factories_can_backfill_on_predictions_easy_plus_plus():

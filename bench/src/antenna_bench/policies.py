@@ -10,6 +10,7 @@ import math
 import random
 from collections.abc import Sequence
 
+from antenna.jobs import placement
 from antenna.jobs.placement import (
     QUEUE_DEPTH,
     FactoryView,
@@ -29,9 +30,9 @@ from antenna_bench.simulator import (
 
 POLICY_NAMES = ("antenna", "static", "round_robin", "random", "least_loaded", "oracle",
                 "pooled")
-# Accepted by --policies but not run by default: antenna on requested walltimes (no
-# run-time predictions), the policy before them.
-ALL_POLICY_NAMES = (*POLICY_NAMES, "antenna_requests")
+# Accepted by --policies but not run by default: antenna fed run-time predictions, and
+# antenna on requested walltimes, whatever production's placement.RUNTIME_PREDICTIONS.
+ALL_POLICY_NAMES = (*POLICY_NAMES, "antenna_predicted", "antenna_requests")
 BASELINES = ("static", "round_robin", "random", "least_loaded")
 
 
@@ -66,11 +67,15 @@ class AntennaPolicy:
     order, every duration by its run-time prediction (`RuntimePredictor`; a running job that
     outlived it by its requested end); the factories still schedule on the requested
     walltimes. With `oracle`, every duration is the job's TRUE run time instead. With
-    `predict=False`, the requested walltimes (the policy before run-time predictions)."""
+    `predict=False`, the requested walltimes. `predict=None`: as production
+    (placement.RUNTIME_PREDICTIONS), named `antenna`."""
 
     def __init__(self, specs: Sequence[FactorySpec], w: Workload, *, oracle: bool = False,
-                 predict: bool = True) -> None:
-        self.name = "oracle" if oracle else "antenna" if predict else "antenna_requests"
+                 predict: bool | None = None) -> None:
+        self.name = ("oracle" if oracle else "antenna" if predict is None
+                     else "antenna_predicted" if predict else "antenna_requests")
+        if predict is None:
+            predict = placement.RUNTIME_PREDICTIONS
         self.oracle = oracle
         self.partitions = tuple((partition_of(spec),) for spec in specs)
         self.index = {spec.name: i for i, spec in enumerate(specs)}
@@ -204,6 +209,8 @@ class LeastLoadedPolicy:
 def make_policy(name: str, specs: Sequence[FactorySpec], w: Workload, seed: int) -> Policy:
     if name == "antenna":
         return AntennaPolicy(specs, w)
+    if name == "antenna_predicted":
+        return AntennaPolicy(specs, w, predict=True)
     if name == "antenna_requests":
         return AntennaPolicy(specs, w, predict=False)
     if name == "oracle":

@@ -14,10 +14,11 @@ far more than least-work-left). Ties go to fair share (the factory where this
 organisation has used least lately), then to the most free GPUs, then to the name. The
 caller fails over to the next choice when a factory errors.
 
-Durations: where the caller knows them, run-time *predictions* (`predicted_runtime`: the mean
-of the user's last two run times, never above the request; Tsafrir, Etsion & Feitelson,
-2007) stand in for the requested walltimes in the expected starts and the backfill
-shadows; the requested walltime stays the job's limit (and what the partition must allow).
+Durations: the requested walltimes, or, with RUNTIME_PREDICTIONS, run-time *predictions*
+(`predicted_runtime`: the mean of the user's last two run times, never above the request;
+Tsafrir, Etsion & Feitelson, 2007) in the expected starts and the backfill shadows, the
+requested walltime staying the job's limit (and what the partition must allow). Off: on
+every trace of the benchmark they made placement worse (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ class Placement:
 # How many queued jobs the detailed estimate places one by one (like Slurm's backfill depth,
 # bf_max_job_test); the work of the rest is spread over the factory's GPUs.
 QUEUE_DEPTH = 32
+# Whether production feeds placement run-time predictions (`factory_views` and dispatch,
+# in jobs/selectors.py and jobs/dispatch.py) instead of the requested walltimes. Off: with
+# them, the benchmark's excess bounded slowdown was worse on 11 of 12 runs of issue #13
+# (docs/benchmarks.md, `antenna_predicted`): Slurm reserves and backfills on the requests,
+# so estimates on shorter predictions mislead placement.
+RUNTIME_PREDICTIONS = False
 # How many of a user's latest run times a prediction averages (Tsafrir et al. 2007: two).
 PREDICTION_HISTORY = 2
 

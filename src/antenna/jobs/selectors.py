@@ -18,6 +18,7 @@ from antenna.connectors.base import Capability, FactoryQueue
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
+from antenna.jobs import placement
 from antenna.jobs.models import Job
 from antenna.jobs.placement import (
     PREDICTION_HISTORY,
@@ -75,9 +76,12 @@ def recent_runtimes(user_ids: Iterable[int]) -> dict[int, list[float]]:
     return dict(runs)
 
 
-def predicted_runtime_of(job: Job) -> float:
+def predicted_runtime_of(job: Job) -> float | None:
     """The job's expected run time in seconds: its user's recent run times, never above
-    its requested walltime (`placement.predicted_runtime`)."""
+    its requested walltime (`placement.predicted_runtime`); None (placement then uses the
+    walltime) unless placement.RUNTIME_PREDICTIONS."""
+    if not placement.RUNTIME_PREDICTIONS:
+        return None
     history = recent_runtimes([job.submitted_by_id]).get(job.submitted_by_id, [])
     return predicted_runtime(history, job.walltime_minutes * 60.0)
 
@@ -93,9 +97,10 @@ def factory_views(factories: list[Factory],
     Elsewhere, from the jobs Antenna sent there only. Either way: the running jobs (GPUs,
     seconds left by the walltime), the first QUEUE_DEPTH queued ones in queue order (GPUs,
     walltime in seconds, the scheduler's expected start if known) and how many are queued.
-    For Antenna's own jobs, durations are run-time predictions from their users' recent
-    run times (`recent_runtimes`), never above the walltime; other users' jobs keep their
-    time limits (their history is not Antenna's to see)."""
+    With placement.RUNTIME_PREDICTIONS (off by default), the durations of Antenna's own
+    jobs are predictions from their users' recent run times (`recent_runtimes`), never
+    above the walltime; other users' jobs keep their time limits (their history is not
+    Antenna's to see)."""
     queues = queues or {}
     now = timezone.now()
     own: dict[int, list[tuple[str, str, int, int, dt.datetime | None, int]]] = (
@@ -108,7 +113,7 @@ def factory_views(factories: list[Factory],
         "submitted_by_id"))
     for factory_id, state, scheduler_id, gpus, walltime, started, user_id in rows:
         own[factory_id].append((state, scheduler_id, gpus, walltime, started, user_id))
-    history = recent_runtimes(row[-1] for row in rows)
+    history = recent_runtimes(row[-1] for row in rows) if placement.RUNTIME_PREDICTIONS else {}
     views = []
     for f in factories:
         parts = list(f.partitions.all())

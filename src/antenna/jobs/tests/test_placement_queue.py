@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from antenna import testing
 from antenna.connectors.base import FactoryQueue, NodeState, QueuedJob
+from antenna.jobs import placement
 from antenna.jobs.models import Job
 from antenna.jobs.placement import FactoryView, JobRequest, PartitionView, Placement, place
 from antenna.jobs.selectors import factory_views, predicted_runtime_of, recent_runtimes
@@ -157,7 +158,8 @@ def test_recent_runtimes_are_each_users_last_two_oldest_first():
 
 
 @pytest.mark.django_db
-def test_own_jobs_are_seen_by_their_users_predicted_run_times_never_above_the_walltime():
+def test_own_jobs_are_seen_by_their_users_predicted_run_times_never_above_the_walltime(
+        monkeypatch):
     factory = testing.make_factory("pred", max_nodes=1)
     world = testing.make_world()
     owner, member = world.owner, world.member
@@ -173,18 +175,25 @@ def test_own_jobs_are_seen_by_their_users_predicted_run_times_never_above_the_wa
     Job.objects.create(allocation=world.allocation, submitted_by=member, name="no history",
                        script="x", gpus=1, walltime_minutes=30, factory=factory,
                        state=JobState.SUBMITTED, scheduler_job_id="7")
+    job = Job.objects.create(allocation=world.allocation, submitted_by=owner, name="new",
+                             script="x", gpus=1, walltime_minutes=120)
+    # Off (production's default, placement.RUNTIME_PREDICTIONS): the requested walltimes.
+    [view] = factory_views([factory])
+    [(gpus, left)] = view.running_jobs
+    assert gpus == 2 and left == pytest.approx(7200 - 300, abs=5)
+    assert view.queued_jobs == ((1, 600.0), (1, 1800.0))
+    assert predicted_runtime_of(job) is None
+    monkeypatch.setattr(placement, "RUNTIME_PREDICTIONS", True)
     [view] = factory_views([factory])
     [(gpus, left)] = view.running_jobs
     assert gpus == 2 and left == pytest.approx(500, abs=5)  # 800 predicted - 300 elapsed
     # 800 s predicted but 600 s requested: the request; no history: the request
     assert view.queued_jobs == ((1, 600.0), (1, 1800.0))
-    job = Job.objects.create(allocation=world.allocation, submitted_by=owner, name="new",
-                             script="x", gpus=1, walltime_minutes=120)
     assert predicted_runtime_of(job) == 800.0
 
 
 @pytest.mark.django_db
-def test_dispatch_places_by_the_users_predicted_run_time(monkeypatch):
+def test_dispatch_places_by_the_users_predicted_run_time_when_switched_on(monkeypatch):
     from antenna.jobs import dispatch
 
     seen: list[JobRequest] = []
@@ -195,6 +204,7 @@ def test_dispatch_places_by_the_users_predicted_run_time(monkeypatch):
         return real(request, views, usage)
 
     monkeypatch.setattr(dispatch, "rank_factories", spy)
+    monkeypatch.setattr(placement, "RUNTIME_PREDICTIONS", True)
     world = testing.make_world()
     finished(world, world.owner, world.factory, 120, minutes_ago=5)
     dispatch.dispatch_queued()
