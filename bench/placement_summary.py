@@ -1,6 +1,7 @@
 """Issue #13's placement table from bench/placement_loads.sh's JSON results: per run, the
-excess bounded slowdown (mean bsld - 1) of antenna, antenna on requests, the best naive
-baseline and pooled, and the ratios (each within one run).
+excess bounded slowdown (mean bsld - 1) of antenna (as production: on requested
+walltimes), antenna_predicted (fed run-time predictions), the best naive baseline (by
+bsld) and pooled, and the ratios (each within one run).
 
     .venv/bin/python bench/placement_summary.py [SUFFIX]   # e.g. -bf-predicted
 """
@@ -16,9 +17,9 @@ BASELINES = ("static", "round_robin", "random", "least_loaded")
 
 
 def main(suffix: str = "") -> None:
-    print("| run | jobs | best naive (excess) | antenna excess (bsld) | on requests | pooled "
-          "| antenna / best naive | antenna / pooled | requests / best naive "
-          "| requests / pooled |")
+    print("| run | jobs | best naive: excess | antenna: excess (bsld) | antenna_predicted "
+          "| pooled | antenna / best naive | antenna / pooled | predicted / best naive "
+          "| predicted / pooled |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in ("philly", "metacentrum", "kth", "alibaba"):
         for load in ("1", "1.5", "2"):
@@ -33,7 +34,7 @@ def main(suffix: str = "") -> None:
 
             best = min((b for b in BASELINES if b in policies),
                        key=lambda b: policies[b]["mean_bounded_slowdown"])
-            ours, requests, pooled = excess("antenna"), excess("antenna_requests"), excess(
+            ours, requests, pooled = excess("antenna"), excess("antenna_predicted"), excess(
                 "pooled")
 
             def ratio(a: float, b: float) -> str:
