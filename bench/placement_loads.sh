@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue #13's placement runs: every trace in bench/traces at loads 1x, 1.5x and 2x, one run
 # at a time (a shared 2-core machine), on slices small enough to be quick:
-#   philly-2017 and METACENTRUM-2009-2: the first 20,000 jobs (5,000 gave unstable ratios); KTH-SP2 (27,992 jobs) and
-#   alibaba-gpu-2023 (6,203 GPU tasks): whole.
+#   philly-2017 and METACENTRUM-2009-2: the first 20,000 jobs (5,000 gave unstable ratios);
+#   KTH-SP2 (27,992 jobs) and alibaba-gpu-2023 (6,203 GPU tasks): whole.
 # Writes bench/results/placement13-NAME-xLOAD.{json,txt}. BACKFILL_ON=predicted runs the
 # factories with EASY++ (backfilling on run-time predictions) instead of Slurm's requests.
 set -euo pipefail
