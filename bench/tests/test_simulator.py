@@ -89,7 +89,7 @@ def test_antenna_policy_sends_a_job_where_it_starts_soonest():
     # "a" is full until 1000 s; "b" has room now.
     w = workload([(0, 1000, 1000, 4), (1, 10, 60, 2)])
     specs = [FactorySpec("a", 4), FactorySpec("b", 2)]
-    out = Simulation(w, specs).run(AntennaPolicy(specs))
+    out = Simulation(w, specs).run(AntennaPolicy(specs, w))
     assert out.factory == [0, 1] and out.start == [0, 1]
 
 
@@ -164,10 +164,12 @@ def test_cli_smoke_on_a_real_trace(tmp_path):
     assert result["jobs"] == 400 and result["trace"] == "philly-2017.csv.gz"
     assert result["format"] == "philly"
     assert set(result["policies"]) == {"antenna", "static", "round_robin", "random",
-                                       "least_loaded", "oracle"}
+                                       "least_loaded", "oracle", "pooled"}
     for metrics in result["policies"].values():
         assert {"mean_wait_s", "p95_wait_s", "mean_bounded_slowdown", "utilisation",
-                "jain_fairness"} <= set(metrics)
+                "jain_fairness", "mean_excess_bounded_slowdown"} <= set(metrics)
+    assert {"excess_ratio_to_best_baseline", "excess_ratio_to_pooled"} <= set(
+        result["targets"])
     assert "derived" in result["walltime_source"]
     assert "least_loaded" in out.getvalue()
 

@@ -25,7 +25,8 @@ from antenna_bench.placement_benchmark import (
     run_benchmark,
     write_json,
 )
-from antenna_bench.policies import POLICY_NAMES
+from antenna_bench.policies import ALL_POLICY_NAMES, POLICY_NAMES
+from antenna_bench.simulator import BACKFILL_ON
 from antenna_bench.traces import FORMATS
 
 
@@ -58,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     placement.add_argument("--cores-per-gpu", type=int, default=1,
                            help="SWF (CPU) logs: processors per GPU (default 1)")
     placement.add_argument("--policies", default=",".join(POLICY_NAMES),
-                           help="comma-separated subset of " + ",".join(POLICY_NAMES))
+                           help="comma-separated subset of " + ",".join(ALL_POLICY_NAMES))
+    placement.add_argument("--backfill-on", choices=BACKFILL_ON, default="requested",
+                           help="what the simulated factories' backfilling reserves on: "
+                                "requested walltimes (Slurm, default) or run-time "
+                                "predictions (EASY++)")
     placement.add_argument("--json", type=Path, default=None, help="write results here")
     placement.add_argument("--plot", type=Path, default=None, help="write a PNG here")
 
@@ -80,15 +85,15 @@ def placement(args: argparse.Namespace, out: TextIO) -> None:
     if not trace.is_file():
         raise BenchError(f"no trace at {trace}")
     policies = [name.strip() for name in args.policies.split(",") if name.strip()]
-    unknown = sorted(set(policies) - set(POLICY_NAMES))
+    unknown = sorted(set(policies) - set(ALL_POLICY_NAMES))
     if unknown:
-        raise BenchError(f"unknown policies {unknown}; use {', '.join(POLICY_NAMES)}")
+        raise BenchError(f"unknown policies {unknown}; use {', '.join(ALL_POLICY_NAMES)}")
     try:
         factories = parse_factories(args.factories) if args.factories else None
         result = run_benchmark(
             trace, fmt=args.format, factories=factories, jobs=args.jobs,
             load_scale=args.load_scale, seed=args.seed, cores_per_gpu=args.cores_per_gpu,
-            policies=policies)
+            policies=policies, backfill_on=args.backfill_on)
     except ValueError as error:
         raise BenchError(str(error)) from error
     print(format_table(result), file=out)

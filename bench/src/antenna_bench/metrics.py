@@ -1,4 +1,5 @@
-"""The standard metrics of a replay: wait (mean, p95), bounded slowdown with a 10 s floor,
+"""The standard metrics of a replay: wait (mean, p95), bounded slowdown with a 10 s floor
+and its excess over 1,
 utilisation of each factory, and Jain's fairness index over organisations' mean slowdowns."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class PolicyMetrics(TypedDict):
     mean_wait_s: float
     p95_wait_s: float
     mean_bounded_slowdown: float
+    mean_excess_bounded_slowdown: float
     utilisation: dict[str, float]
     jain_fairness: float
     jobs_run: int
@@ -27,6 +29,11 @@ class PolicyMetrics(TypedDict):
 def bounded_slowdown(wait: float, run: float) -> float:
     """max(1, (wait + run) / max(run, 10 s))."""
     return max(1.0, (wait + run) / max(run, SLOWDOWN_FLOOR_SECONDS))
+
+
+def excess_slowdown(mean_bsld: float) -> float:
+    """The mean bounded slowdown's excess over its floor of 1 (0: no job waited at all)."""
+    return max(0.0, mean_bsld - 1.0)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -63,6 +70,7 @@ def measure(outcome: Outcome, w: Workload, specs: Sequence[FactorySpec],
         entry[1] += 1
     count = len(waits)
     makespan = outcome.makespan
+    mean_bsld = slowdown_sum / count if count else 0.0
     utilisation = {
         spec.name: (busy / (spec.gpus * makespan) if makespan > 0 else 0.0)
         for spec, busy in zip(specs, outcome.busy_gpu_seconds, strict=True)
@@ -70,7 +78,8 @@ def measure(outcome: Outcome, w: Workload, specs: Sequence[FactorySpec],
     return PolicyMetrics(
         mean_wait_s=sum(waits) / count if count else 0.0,
         p95_wait_s=percentile(waits, 0.95),
-        mean_bounded_slowdown=slowdown_sum / count if count else 0.0,
+        mean_bounded_slowdown=mean_bsld,
+        mean_excess_bounded_slowdown=excess_slowdown(mean_bsld) if count else 0.0,
         utilisation=utilisation,
         jain_fairness=jain_index([total / n for total, n in per_org.values()]),
         jobs_run=count,

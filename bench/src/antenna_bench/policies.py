@@ -1,6 +1,8 @@
 """Broker policies compared by the benchmark. `antenna` and `oracle` call the production
-placement function (`antenna.jobs.placement.rank_factories`) as is; the others are the naive
-baselines it must beat."""
+placement function (`antenna.jobs.placement.rank_factories`) as is; `static`,
+`round_robin`, `random` and `least_loaded` are the naive baselines it must beat; `pooled`
+is the reference above every broker: all factories' GPUs as one factory with one queue
+(the benchmark runs it on a pooled factory, see `pooled_specs`)."""
 
 from __future__ import annotations
 
@@ -8,35 +10,80 @@ import math
 import random
 from collections.abc import Sequence
 
+from antenna.jobs import placement
 from antenna.jobs.placement import (
     QUEUE_DEPTH,
     FactoryView,
     JobRequest,
     PartitionView,
+    predicted_left,
     rank_factories,
 )
-from antenna_bench.simulator import FactorySpec, FactoryState, Policy, Simulation, Workload
+from antenna_bench.simulator import (
+    FactorySpec,
+    FactoryState,
+    Policy,
+    RuntimePredictor,
+    Simulation,
+    Workload,
+)
 
-POLICY_NAMES = ("antenna", "static", "round_robin", "random", "least_loaded", "oracle")
+POLICY_NAMES = ("antenna", "static", "round_robin", "random", "least_loaded", "oracle",
+                "pooled")
+# Accepted by --policies but not run by default: antenna fed run-time predictions, and
+# antenna on requested walltimes, whatever production's placement.RUNTIME_PREDICTIONS.
+ALL_POLICY_NAMES = (*POLICY_NAMES, "antenna_predicted", "antenna_requests")
 BASELINES = ("static", "round_robin", "random", "least_loaded")
 
 
 def partition_of(spec: FactorySpec) -> PartitionView:
-    return PartitionView("gpu", "any", spec.gpus_per_node,
-                         math.ceil(spec.gpus / spec.gpus_per_node), spec.max_walltime_minutes)
+    """The factory's one partition as placement sees it: a pool of GPUs, as the simulator
+    models it (no nodes), so any job up to the factory's GPUs fits (with its real nodes,
+    the whole-nodes rule of `partition_fits` would refuse trace jobs such as 25 GPUs on
+    nodes of 4, which the simulated factory runs)."""
+    return PartitionView("gpu", "any", 1, spec.gpus, spec.max_walltime_minutes)
+
+
+def pooled_specs(specs: Sequence[FactorySpec]) -> list[FactorySpec]:
+    """All factories' GPUs as one factory (one queue), for the `pooled` reference: the
+    largest GPUs-per-node of them, and the longest walltime limit."""
+    return [FactorySpec("pooled", sum(spec.gpus for spec in specs),
+                        max(spec.gpus_per_node for spec in specs),
+                        max(spec.max_walltime_minutes for spec in specs))]
+
+
+class PooledPolicy:
+    """Every job to the one pooled factory (run on `pooled_specs`)."""
+
+    name = "pooled"
+
+    def choose(self, job: int, now: float, sim: Simulation) -> int:
+        return 0
 
 
 class AntennaPolicy:
     """The production policy. Its FactoryViews carry what Antenna knows of a factory: busy
-    GPUs, queued GPU-seconds (gpus x requested walltime of waiting jobs) and running
-    GPU-seconds left (gpus x (requested end - now)), plus the queue and running jobs in
-    order. With `oracle`, every walltime is replaced by the job's TRUE run time."""
+    GPUs, queued GPU-seconds and running GPU-seconds left, plus the queue and running jobs in
+    order, every duration by its run-time prediction (`RuntimePredictor`; a running job that
+    outlived it by its requested end); the factories still schedule on the requested
+    walltimes. With `oracle`, every duration is the job's TRUE run time instead. With
+    `predict=False`, the requested walltimes. `predict=None`: as production
+    (placement.RUNTIME_PREDICTIONS), named `antenna`."""
 
-    def __init__(self, specs: Sequence[FactorySpec], *, oracle: bool = False) -> None:
-        self.name = "oracle" if oracle else "antenna"
+    def __init__(self, specs: Sequence[FactorySpec], w: Workload, *, oracle: bool = False,
+                 predict: bool | None = None) -> None:
+        self.name = ("oracle" if oracle else "antenna" if predict is None
+                     else "antenna_predicted" if predict else "antenna_requests")
+        if predict is None:
+            predict = placement.RUNTIME_PREDICTIONS
         self.oracle = oracle
         self.partitions = tuple((partition_of(spec),) for spec in specs)
         self.index = {spec.name: i for i, spec in enumerate(specs)}
+        self.predictor = RuntimePredictor(w) if predict and not oracle else None
+
+    def finished(self, job: int, now: float, sim: Simulation) -> None:
+        if self.predictor is not None:
+            self.predictor.finished(job)
 
     def view(self, factory: FactoryState, now: float, sim: Simulation, gpus_wanted: int
              ) -> FactoryView:
@@ -56,6 +103,15 @@ class AntennaPolicy:
                 running = tuple((gpus[j], max(0.0, start[j] + run[j] - now))
                                 for _, j in factory.running)
             waiting = tuple((gpus[j], run[j]) for j in queue)
+        elif self.predictor is not None:
+            predicted, start = self.predictor.predicted, sim.start
+            queued = sum(gpus[j] * predicted[j] for j in factory.queue)
+            lefts = [(gpus[j], predicted_left(predicted[j], now - start[j], end - now))
+                     for end, j in factory.running]
+            left = sum(g * s for g, s in lefts)
+            if detailed:
+                running = tuple(lefts)
+            waiting = tuple((gpus[j], predicted[j]) for j in queue)
         else:
             requested = w.requested
             queued = factory.queued_gs
@@ -70,7 +126,9 @@ class AntennaPolicy:
 
     def choose(self, job: int, now: float, sim: Simulation) -> int:
         w = sim.workload
-        runtime = w.run[job] if self.oracle else None
+        runtime: float | None = w.run[job] if self.oracle else None
+        if self.predictor is not None:
+            runtime = self.predictor.arrive(job)
         request = JobRequest(w.gpus[job], math.ceil(w.requested[job] / 60), w.organization[job],
                              expected_runtime_seconds=runtime)
         views = [self.view(factory, now, sim, w.gpus[job]) for factory in sim.factories]
@@ -150,9 +208,15 @@ class LeastLoadedPolicy:
 
 def make_policy(name: str, specs: Sequence[FactorySpec], w: Workload, seed: int) -> Policy:
     if name == "antenna":
-        return AntennaPolicy(specs)
+        return AntennaPolicy(specs, w)
+    if name == "antenna_predicted":
+        return AntennaPolicy(specs, w, predict=True)
+    if name == "antenna_requests":
+        return AntennaPolicy(specs, w, predict=False)
     if name == "oracle":
-        return AntennaPolicy(specs, oracle=True)
+        return AntennaPolicy(specs, w, oracle=True)
+    if name == "pooled":
+        return PooledPolicy()
     if name == "static":
         return StaticPolicy(specs, w)
     if name == "round_robin":
@@ -161,4 +225,4 @@ def make_policy(name: str, specs: Sequence[FactorySpec], w: Workload, seed: int)
         return RandomPolicy(seed)
     if name == "least_loaded":
         return LeastLoadedPolicy()
-    raise ValueError(f"unknown policy {name!r}; use one of {', '.join(POLICY_NAMES)}")
+    raise ValueError(f"unknown policy {name!r}; use one of {', '.join(ALL_POLICY_NAMES)}")

@@ -19,10 +19,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from antenna.jobs.placement import PREDICTION_HISTORY, predicted_runtime
 from antenna_bench.traces import TraceJob
 
 # How many queued jobs one backfill pass tests, like Slurm's bf_max_job_test (default 500).
 BACKFILL_DEPTH = 500
+# What the factories' backfilling reserves on: the requested walltimes (Slurm), or run-time
+# predictions (`RuntimePredictor`, EASY++ of Tsafrir, Etsion & Feitelson 2007: shadows and
+# backfill tests on predictions, jobs still killed only at their request).
+BACKFILL_ON = ("requested", "predicted")
 # Generous: no trace job is refused for its walltime (about 19 years).
 MAX_WALLTIME_MINUTES = 10_000_000
 
@@ -52,6 +57,29 @@ class Workload:
 
     def __len__(self) -> int:
         return len(self.submit)
+
+
+class RuntimePredictor:
+    """Run-time predictions as production makes them (`predicted_runtime`), learnt online:
+    each job's prediction is fixed when it arrives, from the run times of the jobs of its
+    user (the trace's user, virtual cluster or qos: `organization`) that had finished by
+    then."""
+
+    def __init__(self, w: Workload) -> None:
+        self.w = w
+        self.history: dict[str, list[float]] = {}
+        self.predicted = list(w.requested)
+
+    def arrive(self, job: int) -> float:
+        w = self.w
+        value = predicted_runtime(self.history.get(w.organization[job], ()), w.requested[job])
+        self.predicted[job] = value
+        return value
+
+    def finished(self, job: int) -> None:
+        runs = self.history.setdefault(self.w.organization[job], [])
+        runs.append(self.w.run[job])
+        del runs[:-PREDICTION_HISTORY]
 
 
 class FactoryState:
@@ -92,6 +120,14 @@ class Policy(Protocol):
         ...
 
 
+class Learner(Protocol):
+    """A policy that also learns from finished jobs (run-time predictions)."""
+
+    def finished(self, job: int, now: float, sim: Simulation) -> None:
+        """`job` ended at `now`."""
+        ...
+
+
 @dataclass
 class Outcome:
     """Start time and factory of every job (-1 factory: dropped, too large for all)."""
@@ -107,7 +143,11 @@ class Outcome:
 class Simulation:
     """One replay of a workload on a set of factories under one policy."""
 
-    def __init__(self, workload: Workload, specs: Sequence[FactorySpec]) -> None:
+    def __init__(self, workload: Workload, specs: Sequence[FactorySpec], *,
+                 backfill_on: str = "requested") -> None:
+        if backfill_on not in BACKFILL_ON:
+            raise ValueError(f"backfill_on must be one of {', '.join(BACKFILL_ON)}")
+        self.backfill_on = backfill_on
         self.workload = workload
         self.specs = list(specs)
         self.factories = [FactoryState(i, spec) for i, spec in enumerate(self.specs)]
@@ -128,6 +168,9 @@ class Simulation:
         completions: list[tuple[float, int]] = []
         factories = self.factories
         push, pop = heapq.heappush, heapq.heappop
+        learner: Learner | None = policy if hasattr(policy, "finished") else None  # type: ignore[assignment]
+        predictor = RuntimePredictor(w) if self.backfill_on == "predicted" else None
+        estimate = predictor.predicted if predictor is not None else requested
 
         def begin(factory: FactoryState, job: int, now: float) -> None:
             g = gpus[job]
@@ -153,7 +196,12 @@ class Simulation:
             need = gpus[queue[0]]
             available = factory.free
             shadow = now
-            for end, job in factory.running:
+            if predictor is None:
+                ends = factory.running
+            else:  # predicted ends; past its prediction, a job's requested end
+                ends = sorted((start[j] + estimate[j] if start[j] + estimate[j] > now
+                               else end, j) for end, j in factory.running)
+            for end, job in ends:
                 available += gpus[job]
                 if available >= need:
                     shadow = end
@@ -164,7 +212,7 @@ class Simulation:
                 job = queue[i]
                 g = gpus[job]
                 if g <= factory.free:
-                    if now + requested[job] <= shadow:
+                    if now + estimate[job] <= shadow:
                         del queue[i]
                         begin(factory, job, now)
                         continue
@@ -191,6 +239,10 @@ class Simulation:
                 running = factory.running
                 del running[bisect_left(running, (end, job))]
                 last_end = now
+                if learner is not None:
+                    learner.finished(job, now, self)
+                if predictor is not None:
+                    predictor.finished(job)
                 schedule(factory, now)
                 continue
             job = next_arrival
@@ -199,6 +251,8 @@ class Simulation:
             if gpus[job] > self.largest:
                 dropped += 1
                 continue
+            if predictor is not None:
+                predictor.arrive(job)
             index = policy.choose(job, now, self)
             factory = factories[index]
             placed[job] = index

@@ -35,7 +35,12 @@ from antenna.factories.services import (
 )
 from antenna.jobs.models import Job
 from antenna.jobs.placement import JobRequest, rank_factories
-from antenna.jobs.selectors import factory_views, live_queues, recent_usage
+from antenna.jobs.selectors import (
+    factory_views,
+    live_queues,
+    predicted_runtime_of,
+    recent_usage,
+)
 from antenna.jobs.services import (
     candidate_factories,
     job_end_before_start,
@@ -150,7 +155,8 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
         candidates = [f for f in candidates if runs_arrays(f)]
     usable = [f for f in candidates if _usable(f, now)]
     request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
-                         organization=str(job.allocation.organization_id))
+                         organization=str(job.allocation.organization_id),
+                         expected_runtime_seconds=predicted_runtime_of(job))
     ranked = rank_factories(request, factory_views(usable, live_queues(usable, queues)),
                             usage)
     if not ranked:

@@ -13,6 +13,12 @@ small ones free for short jobs (size-interval assignment, which lowers bounded s
 far more than least-work-left). Ties go to fair share (the factory where this
 organisation has used least lately), then to the most free GPUs, then to the name. The
 caller fails over to the next choice when a factory errors.
+
+Durations: the requested walltimes, or, with RUNTIME_PREDICTIONS, run-time *predictions*
+(`predicted_runtime`: the mean of the user's last two run times, never above the request;
+Tsafrir, Etsion & Feitelson, 2007) in the expected starts and the backfill shadows, the
+requested walltime staying the job's limit (and what the partition must allow). Off: on
+every trace of the benchmark they made placement worse (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -100,6 +106,34 @@ class Placement:
 # How many queued jobs the detailed estimate places one by one (like Slurm's backfill depth,
 # bf_max_job_test); the work of the rest is spread over the factory's GPUs.
 QUEUE_DEPTH = 32
+# Whether production feeds placement run-time predictions (`factory_views` and dispatch,
+# in jobs/selectors.py and jobs/dispatch.py) instead of the requested walltimes. Off: with
+# them, the benchmark's excess bounded slowdown was worse on 11 of 12 runs of issue #13
+# (docs/benchmarks.md, `antenna_predicted`): Slurm reserves and backfills on the requests,
+# so estimates on shorter predictions mislead placement.
+RUNTIME_PREDICTIONS = False
+# How many of a user's latest run times a prediction averages (Tsafrir et al. 2007: two).
+PREDICTION_HISTORY = 2
+
+
+def predicted_runtime(recent_runs: Sequence[float], requested_seconds: float) -> float:
+    """A job's expected run time: the mean of its user's last PREDICTION_HISTORY run times
+    (`recent_runs`, oldest first; fewer if that is all there is), never above the request
+    nor below 1 s; the request itself when the user has no finished job yet."""
+    last = [max(0.0, run) for run in recent_runs[-PREDICTION_HISTORY:]]
+    if not last or requested_seconds <= 0:
+        return float(requested_seconds)
+    return min(float(requested_seconds), max(1.0, sum(last) / len(last)))
+
+
+def predicted_left(predicted_seconds: float, elapsed_seconds: float,
+                   limit_left_seconds: float) -> float:
+    """Seconds a running job still has by its prediction; once it has outlived the
+    prediction, its limit (seconds left by the requested walltime) is all that is known."""
+    left = predicted_seconds - elapsed_seconds
+    return min(left, limit_left_seconds) if left > 0 else max(0.0, limit_left_seconds)
+
+
 # Weight of the delay a queued job imposes on the jobs after it (see `queue_cost`): chosen
 # once on all the benchmark traces together (docs/benchmarks.md), not per trace.
 QUEUE_DELAY_WEIGHT = 4.0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,8 +18,16 @@ from antenna.connectors.base import Capability, FactoryQueue
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
+from antenna.jobs import placement
 from antenna.jobs.models import Job, JobTask
-from antenna.jobs.placement import QUEUE_DEPTH, FactoryView, PartitionView
+from antenna.jobs.placement import (
+    PREDICTION_HISTORY,
+    QUEUE_DEPTH,
+    FactoryView,
+    PartitionView,
+    predicted_left,
+    predicted_runtime,
+)
 from antenna.jobs.states import JobState
 
 log = logging.getLogger("antenna.worker")
@@ -47,6 +56,36 @@ def job_list(*, user: User, allocation: int | None = None, state: str | None = N
     return qs.order_by("-created_at", "-id")
 
 
+def recent_runtimes(user_ids: Iterable[int]) -> dict[int, list[float]]:
+    """Each user's last PREDICTION_HISTORY run times in seconds (oldest first), from their
+    finished jobs whose run time is known (elapsed_seconds, whatever their final state),
+    for run-time predictions. One query (a window per user)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    latest = Window(RowNumber(), partition_by=[F("submitted_by_id")],
+                    order_by=[F("finished_at").desc(), F("pk").desc()])
+    rows = (Job.objects.filter(submitted_by_id__in=wanted, elapsed_seconds__isnull=False,
+                               finished_at__isnull=False)
+            .annotate(latest=latest).filter(latest__lte=PREDICTION_HISTORY)
+            .order_by("submitted_by_id", "finished_at", "pk")
+            .values_list("submitted_by_id", "elapsed_seconds"))
+    runs: dict[int, list[float]] = defaultdict(list)
+    for user_id, elapsed in rows:
+        runs[user_id].append(float(elapsed or 0))
+    return dict(runs)
+
+
+def predicted_runtime_of(job: Job) -> float | None:
+    """The job's expected run time in seconds: its user's recent run times, never above
+    its requested walltime (`placement.predicted_runtime`); None (placement then uses the
+    walltime) unless placement.RUNTIME_PREDICTIONS."""
+    if not placement.RUNTIME_PREDICTIONS:
+        return None
+    history = recent_runtimes([job.submitted_by_id]).get(job.submitted_by_id, [])
+    return predicted_runtime(history, job.walltime_minutes * 60.0)
+
+
 def factory_views(factories: list[Factory],
                   queues: Mapping[int, FactoryQueue | None] | None = None) -> list[FactoryView]:
     """Capacity, GPUs busy and backlog of each factory, for placement.
@@ -57,17 +96,24 @@ def factory_views(factories: list[Factory],
     the queue does not show yet (placed but not submitted, or submitted after it was read).
     Elsewhere, from the jobs Antenna sent there only. Either way: the running jobs (GPUs,
     seconds left by the walltime), the first QUEUE_DEPTH queued ones in queue order (GPUs,
-    walltime in seconds, the scheduler's expected start if known) and how many are queued."""
+    walltime in seconds, the scheduler's expected start if known) and how many are queued.
+    With placement.RUNTIME_PREDICTIONS (off by default), the durations of Antenna's own
+    jobs are predictions from their users' recent run times (`recent_runtimes`), never
+    above the walltime; other users' jobs keep their time limits (their history is not
+    Antenna's to see)."""
     queues = queues or {}
     now = timezone.now()
-    own: dict[int, list[tuple[str, str, int, int, dt.datetime | None]]] = defaultdict(list)
-    rows = Job.objects.filter(
+    own: dict[int, list[tuple[str, str, int, int, dt.datetime | None, int]]] = (
+        defaultdict(list))
+    rows = list(Job.objects.filter(
         factory__in=factories,
         state__in=[JobState.QUEUED, JobState.SUBMITTED, JobState.RUNNING],
     ).order_by("submitted_at", "created_at", "pk").values_list(
-        "factory_id", "state", "scheduler_job_id", "gpus", "walltime_minutes", "started_at")
-    for factory_id, state, scheduler_id, gpus, walltime, started in rows:
-        own[factory_id].append((state, scheduler_id, gpus, walltime, started))
+        "factory_id", "state", "scheduler_job_id", "gpus", "walltime_minutes", "started_at",
+        "submitted_by_id"))
+    for factory_id, state, scheduler_id, gpus, walltime, started, user_id in rows:
+        own[factory_id].append((state, scheduler_id, gpus, walltime, started, user_id))
+    history = recent_runtimes(row[-1] for row in rows) if placement.RUNTIME_PREDICTIONS else {}
     views = []
     for f in factories:
         parts = list(f.partitions.all())
@@ -101,17 +147,19 @@ def factory_views(factories: list[Factory],
             if slots:
                 total = int(slots)
             busy = 0
-        for state, scheduler_id, gpus, walltime, started in own[f.pk]:
+        for state, scheduler_id, gpus, walltime, started, user_id in own[f.pk]:
             if queue is not None and scheduler_id and scheduler_id in known:
                 continue  # the live queue shows it already
             if state == JobState.QUEUED and queue is None:
                 continue  # placed, not submitted: counted from the live queue only
+            expected = predicted_runtime(history.get(user_id, []), walltime * 60.0)
             if state == JobState.RUNNING:
                 busy += gpus
                 elapsed = (now - started).total_seconds() if started else 0.0
-                running.append((gpus, max(0.0, walltime * 60 - elapsed)))
+                running.append((gpus, predicted_left(expected, elapsed,
+                                                     max(0.0, walltime * 60 - elapsed))))
             else:
-                waiting.append((gpus, walltime * 60.0, None))
+                waiting.append((gpus, expected, None))
         views.append(FactoryView(
             name=f.name, available=f.is_available, total_gpus=total,
             busy_gpus=min(busy, total) if queue is not None else busy,

@@ -5,13 +5,17 @@ test_slurm_queue_integration.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from antenna import testing
 from antenna.connectors.base import FactoryQueue, NodeState, QueuedJob
+from antenna.jobs import placement
 from antenna.jobs.models import Job
 from antenna.jobs.placement import FactoryView, JobRequest, PartitionView, Placement, place
-from antenna.jobs.selectors import factory_views
+from antenna.jobs.selectors import factory_views, predicted_runtime_of, recent_runtimes
 from antenna.jobs.states import JobState
 
 GPU = PartitionView("gpu", "gh200", 4, 4, 1440)
@@ -124,3 +128,85 @@ def test_the_other_factory_is_chosen_when_others_fill_one():
     assert best(job, factory_views([full, free], queues)).factory == "zzz-free"
     # Antenna's own picture alone sees two empty factories and takes the first by name
     assert best(job, factory_views([full, free])).factory == "aaa-full"
+
+
+# -- run-time predictions from each user's history ----------------------------------------
+
+
+def finished(world, user, factory, elapsed, minutes_ago, state=JobState.COMPLETED, walltime=60):
+    return Job.objects.create(
+        allocation=world.allocation, submitted_by=user, name="done", script="x", gpus=1,
+        walltime_minutes=walltime, factory=factory, state=state, elapsed_seconds=elapsed,
+        finished_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+
+
+@pytest.mark.django_db
+def test_recent_runtimes_are_each_users_last_two_oldest_first():
+    factory = testing.make_factory("hist", max_nodes=1)
+    world = testing.make_world()
+    owner, member = world.owner, world.member
+    finished(world, owner, factory, 5000, minutes_ago=30)
+    finished(world, owner, factory, 100, minutes_ago=20, state=JobState.FAILED)
+    finished(world, owner, factory, 300, minutes_ago=10)
+    finished(world, member, factory, 50, minutes_ago=5)
+    Job.objects.create(allocation=world.allocation, submitted_by=member, name="never ran",
+                       script="x", gpus=1, walltime_minutes=60, state=JobState.CANCELLED,
+                       finished_at=timezone.now())  # no elapsed_seconds: not a run time
+    history = recent_runtimes([owner.pk, member.pk, world.outsider.pk])
+    assert history == {owner.pk: [100.0, 300.0], member.pk: [50.0]}
+    assert recent_runtimes([]) == {}
+
+
+@pytest.mark.django_db
+def test_own_jobs_are_seen_by_their_users_predicted_run_times_never_above_the_walltime(
+        monkeypatch):
+    factory = testing.make_factory("pred", max_nodes=1)
+    world = testing.make_world()
+    owner, member = world.owner, world.member
+    finished(world, owner, factory, 600, minutes_ago=20)
+    finished(world, owner, factory, 1000, minutes_ago=10)  # owner: 800 s expected
+    Job.objects.create(allocation=world.allocation, submitted_by=owner, name="running",
+                       script="x", gpus=2, walltime_minutes=120, factory=factory,
+                       state=JobState.RUNNING, scheduler_job_id="5",
+                       started_at=timezone.now() - dt.timedelta(seconds=300))
+    Job.objects.create(allocation=world.allocation, submitted_by=owner, name="short",
+                       script="x", gpus=1, walltime_minutes=10, factory=factory,
+                       state=JobState.SUBMITTED, scheduler_job_id="6")
+    Job.objects.create(allocation=world.allocation, submitted_by=member, name="no history",
+                       script="x", gpus=1, walltime_minutes=30, factory=factory,
+                       state=JobState.SUBMITTED, scheduler_job_id="7")
+    job = Job.objects.create(allocation=world.allocation, submitted_by=owner, name="new",
+                             script="x", gpus=1, walltime_minutes=120)
+    # Off (production's default, placement.RUNTIME_PREDICTIONS): the requested walltimes.
+    [view] = factory_views([factory])
+    [(gpus, left)] = view.running_jobs
+    assert gpus == 2 and left == pytest.approx(7200 - 300, abs=5)
+    assert view.queued_jobs == ((1, 600.0), (1, 1800.0))
+    assert predicted_runtime_of(job) is None
+    monkeypatch.setattr(placement, "RUNTIME_PREDICTIONS", True)
+    [view] = factory_views([factory])
+    [(gpus, left)] = view.running_jobs
+    assert gpus == 2 and left == pytest.approx(500, abs=5)  # 800 predicted - 300 elapsed
+    # 800 s predicted but 600 s requested: the request; no history: the request
+    assert view.queued_jobs == ((1, 600.0), (1, 1800.0))
+    assert predicted_runtime_of(job) == 800.0
+
+
+@pytest.mark.django_db
+def test_dispatch_places_by_the_users_predicted_run_time_when_switched_on(monkeypatch):
+    from antenna.jobs import dispatch
+
+    seen: list[JobRequest] = []
+    real = dispatch.rank_factories
+
+    def spy(request, views, usage=None):
+        seen.append(request)
+        return real(request, views, usage)
+
+    monkeypatch.setattr(dispatch, "rank_factories", spy)
+    monkeypatch.setattr(placement, "RUNTIME_PREDICTIONS", True)
+    world = testing.make_world()
+    finished(world, world.owner, world.factory, 120, minutes_ago=5)
+    dispatch.dispatch_queued()
+    assert seen and seen[0].expected_runtime_seconds == 120.0
+    assert seen[0].walltime_minutes == 10  # the request stays the limit
