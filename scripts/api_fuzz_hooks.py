@@ -8,7 +8,9 @@ OpenAPI document itself (docs/api.md, "Rules between fields") says is refused.
   the fuzzer generates valid numbers for it; invalid ones stay in the negative cases.
 - `POST /api/v1/calls`: `max_gpu_hours >= min_gpu_hours` and `closes_on >= opens_on` when both
   are given; `POST /api/v1/events`: `ends_at > starts_at`, and a `place` when `online` is
-  false. JSON Schema cannot compare two
+  false; a job's `array` (`POST /api/v1/jobs`, each job of `POST /api/v1/jobs/batch`): at
+  most 1,000 tasks, indexes up to 1,000,000, ranges in order, steps and `%N` at least 1
+  (its pattern states the form, not these numbers). JSON Schema cannot compare two
   fields; the server answers 422 with a sentence, and the fuzzer draws no body that breaks
   these rules.
 """
@@ -62,9 +64,44 @@ def _breaks_event_rules(body: Any) -> bool:
         return False
 
 
+def _breaks_array_rules(spec: Any) -> bool:
+    """jobs/arrays.py `array_indexes`' limits, for a spec its pattern already accepts."""
+    if not isinstance(spec, str) or not spec.strip():
+        return False
+    body, sep, limit = spec.partition("%")
+    if sep and (not limit.isdigit() or int(limit) < 1):
+        return True
+    count = 0
+    for item in body.split(","):
+        bounds, _colon, step_text = item.partition(":")
+        first_text, _dash, last_text = bounds.partition("-")
+        try:
+            first = int(first_text)
+            last = int(last_text) if last_text else first
+            step = int(step_text) if step_text else 1
+        except ValueError:
+            return False  # not the pattern's form: the schema judges it
+        if last < first or step < 1 or last > 1_000_000:
+            return True
+        count += (last - first) // step + 1
+    return count > 1000
+
+
+def _breaks_job_rules(path: str, body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    if path.endswith("/jobs/batch"):
+        jobs = body.get("jobs")
+        return isinstance(jobs, list) and any(
+            isinstance(job, dict) and _breaks_array_rules(job.get("array")) for job in jobs)
+    return _breaks_array_rules(body.get("array"))
+
+
 def _breaks_rules(method: str, path: str, body: Any) -> bool:
     if method.upper() != "POST":
         return False
+    if path.endswith("/jobs") or path.endswith("/jobs/batch"):
+        return _breaks_job_rules(path, body)
     if path.endswith("/calls"):
         return _breaks_call_rules(body)
     if path.endswith("/events"):

@@ -19,6 +19,13 @@ SCRIPT_PATTERN = explained_pattern(
     _("start the script with an interpreter line such as #!/bin/bash."))
 
 
+# A job array's indexes as Slurm writes them; the limits a pattern cannot state (at most
+# 1,000 tasks, indexes up to 1,000,000, ranges in order) are checked by `array_indexes`.
+ARRAY_PATTERN = explained_pattern(
+    r"^(\d{1,7}(-\d{1,7}(:\d{1,7})?)?(,\d{1,7}(-\d{1,7}(:\d{1,7})?)?)*(%\d{1,7})?)?$",
+    _("write task indexes like 0-99, 0-99%10, 1,3,8-15:2 (or nothing for a single job)."))
+
+
 class JobSpecIn(InputSchema):
     """A job as POST /jobs and each entry of POST /jobs/batch take it (without its
     allocation)."""
@@ -31,7 +38,7 @@ class JobSpecIn(InputSchema):
     memory_gb: int = Field(32, ge=1, le=10000000)
     container_image: str = ""
     factory: DbId | None = None
-    array: str = Field("", max_length=200)
+    array: str = Field("", max_length=200, pattern=ARRAY_PATTERN)
 
     @field_validator("array")
     @classmethod

@@ -180,7 +180,7 @@ def test_a_bad_array_is_a_422_that_says_how_to_write_it(slurm_world, api, array)
     resp = api(owner).post("/jobs/batch", {"allocation": allocation.pk,
                                            "jobs": [_spec(0), _spec(1, array=array)]})
     assert resp.status_code == 422, resp.content
-    assert resp.json()["detail"].startswith("jobs.1.array: array:")
+    assert resp.json()["detail"].startswith("jobs.1.array:"), resp.json()["detail"]
     _nothing_stored(allocation)
 
 
