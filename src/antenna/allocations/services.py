@@ -287,10 +287,10 @@ def usage_month_add(*, allocation_id: int, factory_id: int | None, at: dt.dateti
     if not (jobs_delta or external_delta):
         return
     month = usage_month_of(at)
-    updated = UsageMonth.objects.filter(
-        allocation_id=allocation_id, factory_id=factory_id, month=month,
-    ).update(jobs_gpu_seconds=F("jobs_gpu_seconds") + jobs_delta,
-             external_gpu_seconds=F("external_gpu_seconds") + external_delta)
+    where = Q(factory__isnull=True) if factory_id is None else Q(factory_id=factory_id)
+    updated = UsageMonth.objects.filter(where, allocation_id=allocation_id, month=month).update(
+        jobs_gpu_seconds=F("jobs_gpu_seconds") + jobs_delta,
+        external_gpu_seconds=F("external_gpu_seconds") + external_delta)
     if not updated:
         UsageMonth.objects.create(allocation_id=allocation_id, factory_id=factory_id,
                                   month=month, jobs_gpu_seconds=jobs_delta,

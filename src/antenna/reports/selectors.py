@@ -235,9 +235,10 @@ def period_split(date_from: dt.date | None, date_to: dt.date | None,
 def used_by(f: ReportFilter, path: str | None) -> list[tuple[Any, int]]:
     """GPU-seconds charged to jobs, per value of `path` (a relation path valid from a job and
     from a usage month: `allocation__...`, or `factory__...` for the factory that ran it;
-    None: per local end month), in the filter's period by the job's end day (creation if none). Whole months come
-    from the usage roll-up (`allocations.UsageMonth`, kept by the settle path), the days at
-    the period's ends from the jobs themselves (indexed on their end): two queries at most."""
+    None: per local end month), in the filter's period by the job's end day (creation if
+    none). Whole months come from the usage roll-up (`allocations.UsageMonth`, kept by the
+    settle path), the days at the period's ends from the jobs themselves (indexed on their
+    end): two queries at most."""
     first, after, days = period_split(f.date_from, f.date_to)
     result: list[tuple[Any, int]] = []
     months = _usage_months(f)
@@ -263,7 +264,8 @@ def used_by(f: ReportFilter, path: str | None) -> list[tuple[Any, int]]:
 def hours_by(group: str, f: ReportFilter | None = None) -> list[HoursRow]:
     """Requested (submitted proposals, by submission day and preferred factory), awarded
     (allocations, by start day) and used (charged jobs, by end day) per `group`, with
-    proposals, decided and accepted counts. Three queries."""
+    proposals, decided and accepted counts. Three queries, four when the period starts or
+    ends inside a month (see `used_by`)."""
     f = f or ReportFilter()
     rows: dict[str, HoursRow] = {}
 
