@@ -27,6 +27,7 @@ from antenna.calls.models import Call
 from antenna.core.workdays import add_months
 from antenna.proposals.models import OutcomeReason, Proposal
 from antenna.proposals.states import ProposalState
+from antenna.reports.caching import report_cached
 
 HORIZON = 24
 SEASONAL_MONTHS = 24  # two full years before a yearly season is fitted
@@ -281,3 +282,13 @@ def outlook(today: dt.date | None = None,
             capacity.append((p.month, p.demand, _gpus(p.demand, p.month, share),
                              _gpus(p.upper, p.month, share)))
     return Outlook(history=history, forecast=forecast, utilisation=share, capacity=capacity)
+
+
+def outlook_cached(today: dt.date | None = None,
+                   organizations: frozenset[int] | None = None) -> Outlook:
+    """`outlook`, kept in Django's cache per day and reader scope for
+    `ANTENNA_REPORTS_CACHE_SECONDS` (reports/caching.py; pages, exports and the API)."""
+    today = today or timezone.localdate()
+    scope = None if organizations is None else tuple(sorted(organizations))
+    return report_cached("outlook", (today.isoformat(), scope),
+                         lambda: outlook(today, organizations))
