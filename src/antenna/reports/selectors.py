@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from antenna.allocations.models import Allocation, UsageMonth, hours
@@ -87,17 +87,18 @@ def time_to_access(f: ReportFilter | None = None) -> list[TimeToAccess]:
         qs = qs.filter(call__mode=f.mode)
     if f.factory:
         qs = qs.filter(Q(factory_id=f.factory) | Q(allocation__factory_id=f.factory))
-    rows = qs.values("pk", "call__mode", "submitted_at", "decided_at").annotate(
-        first_job=F("allocation__first_job_started_at"))
+    # local days computed by the database (TruncDate in the current time zone, as
+    # `_local_day`): converting 40,000 datetimes in Python took most of a second
+    rows = qs.values_list("call__mode", TruncDate("submitted_at"), TruncDate("decided_at"),
+                          TruncDate("allocation__first_job_started_at")).order_by()
     to_decision: dict[str, list[int]] = defaultdict(list)
     to_job: dict[str, list[int]] = defaultdict(list)
     decisions: list[tuple[str, tuple[dt.date, dt.date]]] = []
     first_jobs: list[tuple[str, tuple[dt.date, dt.date]]] = []
-    for row in rows:
-        decided = _local_day(row["decided_at"])
-        decisions.append((row["call__mode"], (_local_day(row["submitted_at"]), decided)))
-        if row["first_job"] is not None:
-            first_jobs.append((row["call__mode"], (decided, _local_day(row["first_job"]))))
+    for mode, submitted, decided, first_job in rows:
+        decisions.append((mode, (submitted, decided)))
+        if first_job is not None:
+            first_jobs.append((mode, (decided, first_job)))
     # one vectorised count per list (thousands of proposals: not one numpy call each)
     for target, pairs in ((to_decision, decisions), (to_job, first_jobs)):
         for (mode, _), count in zip(pairs, working_days_between_many([p for _, p in pairs]),
