@@ -71,6 +71,7 @@ def test_seed_ledger_balances_and_totals(seeded):
     report = check_invariants(sample=1_000)
     assert report["sampled"] == seeded.allocations
     assert report["unbalanced"] == [] and report["over_committed"] == 0
+    assert report["usage_rollup_matches_jobs"] is True
     for allocation in Allocation.objects.all()[:10]:
         assert ledger_balances(allocation)
     # the allocations' totals are the jobs' own numbers

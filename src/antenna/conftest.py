@@ -8,6 +8,14 @@ from antenna import testing
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (reports keep figures there: reports/caching.py)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     """Uploaded attachments go to a per-test directory, never to the data directory."""
     settings.MEDIA_ROOT = tmp_path / "uploads"

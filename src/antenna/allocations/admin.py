@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from antenna.allocations.models import Allocation, ExternalUsage, FactoryAccount, LedgerEntry
+from antenna.allocations.models import (
+    Allocation,
+    ExternalUsage,
+    FactoryAccount,
+    LedgerEntry,
+    UsageMonth,
+)
 from antenna.core.admin import ReadOnlyAdmin
 
 
@@ -43,3 +49,11 @@ class ExternalUsageAdmin(ReadOnlyAdmin):
     list_display = ("scheduler_job_id", "allocation", "factory", "site_user", "gpus",
                     "elapsed_seconds", "gpu_seconds", "charged_gpu_seconds", "finished_at")
     list_filter = ("factory",)
+
+
+@admin.register(UsageMonth)
+class UsageMonthAdmin(ReadOnlyAdmin):
+    """The usage roll-up the KPIs read: kept by the settle path, shown read-only."""
+
+    list_display = ("allocation", "factory", "month", "jobs_gpu_seconds", "external_gpu_seconds")
+    list_filter = ("factory", "month")

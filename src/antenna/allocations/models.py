@@ -64,6 +64,8 @@ class Allocation(models.Model):
     final_report_due_on = models.DateField(_("final report due on"))
     final_report = models.TextField(_("final report"), blank=True)
     final_report_submitted_at = models.DateTimeField(null=True, blank=True)
+    # the earliest start of its jobs (kept by jobs.services.job_record_status; time to access)
+    first_job_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -233,3 +235,38 @@ class ExternalUsage(models.Model):
     @property
     def charged_gpu_hours(self) -> Decimal:
         return hours(self.charged_gpu_seconds)
+
+
+class UsageMonth(models.Model):
+    """What an allocation's jobs were charged at one factory in one month (the local month of
+    the job's end, its creation if none), and what runs outside the gateway were charged
+    (`ExternalUsage`, by their end month): a roll-up the KPIs read instead of every job.
+
+    Written only by `allocations.services.usage_month_add`, in the transaction that writes the
+    charge (job settlement, its correction, an external usage); the migration that created it
+    filled it from the records. `usage_months_rebuild` recomputes it from the records (for
+    rows written without the services: the benchmark's and the demo's seeding)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE,
+                                   related_name="usage_months")
+    factory = models.ForeignKey(Factory, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    month = models.DateField()  # the first day of the month
+    jobs_gpu_seconds = models.BigIntegerField(default=0)  # Σ Job.gpu_seconds_charged
+    external_gpu_seconds = models.BigIntegerField(default=0)  # Σ ExternalUsage.charged
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "factory", "month"],
+                                    name="usage_month_once"),
+            models.UniqueConstraint(fields=["allocation", "month"],
+                                    condition=Q(factory__isnull=True),
+                                    name="usage_month_once_unplaced"),
+            models.CheckConstraint(condition=Q(jobs_gpu_seconds__gte=0)
+                                   & Q(external_gpu_seconds__gte=0),
+                                   name="usage_month_not_negative"),
+        ]
+        indexes = [models.Index(fields=["month"], name="usage_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.factory_id} {self.month:%Y-%m}"

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Protocol
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from antenna.allocations.models import (
     FactoryAccount,
     LedgerEntry,
     LedgerKind,
+    UsageMonth,
 )
 from antenna.allocations.states import ALLOCATION_MACHINE, AllocationState
 from antenna.core.audit import audit_record
@@ -264,6 +265,38 @@ def budget_correct(*, allocation_id: int, used_delta: int, reference: str,
     return applied
 
 
+def allocation_first_job_started(*, allocation_id: int, at: dt.datetime) -> None:
+    """A job of the allocation started at `at`: keep the earliest start (time to access).
+    One conditional update, so reports arriving in any order leave the minimum."""
+    Allocation.objects.filter(pk=allocation_id).filter(
+        Q(first_job_started_at__isnull=True) | Q(first_job_started_at__gt=at),
+    ).update(first_job_started_at=at)
+
+
+def usage_month_of(moment: dt.datetime) -> dt.date:
+    """The first day of `moment`'s local month: the `UsageMonth.month` a charge counts in."""
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def usage_month_add(*, allocation_id: int, factory_id: int | None, at: dt.datetime,
+                    jobs_delta: int = 0, external_delta: int = 0) -> None:
+    """Add a charge (or a correction's difference) to the allocation's usage roll-up for
+    `at`'s month. Called inside the transaction that writes the charge, after the allocation
+    row was updated or locked there: writers of one allocation are serialised by that row
+    lock, so the update-or-create below cannot race."""
+    if not (jobs_delta or external_delta):
+        return
+    month = usage_month_of(at)
+    where = Q(factory__isnull=True) if factory_id is None else Q(factory_id=factory_id)
+    updated = UsageMonth.objects.filter(where, allocation_id=allocation_id, month=month).update(
+        jobs_gpu_seconds=F("jobs_gpu_seconds") + jobs_delta,
+        external_gpu_seconds=F("external_gpu_seconds") + external_delta)
+    if not updated:
+        UsageMonth.objects.create(allocation_id=allocation_id, factory_id=factory_id,
+                                  month=month, jobs_gpu_seconds=jobs_delta,
+                                  external_gpu_seconds=external_delta)
+
+
 # -- Each allocation an account at its factories (written by the worker, jobs/slurm_accounts) --
 
 
@@ -323,6 +356,8 @@ def external_usage_charge(*, allocation_id: int, factory: Factory, scheduler_job
             gpu_seconds=gpu_seconds, charged_gpu_seconds=charged, finished_at=finished_at)
         Allocation.objects.filter(pk=allocation_id).update(
             used_gpu_seconds=F("used_gpu_seconds") + charged, updated_at=timezone.now())
+        usage_month_add(allocation_id=allocation_id, factory_id=factory.pk,
+                        at=usage.finished_at or usage.created_at, external_delta=charged)
         note = f"{site_user} at {factory.name}, outside the gateway"
         if charged < gpu_seconds:
             note += f" (over the grant by {gpu_seconds - charged} GPU-seconds)"

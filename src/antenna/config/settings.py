@@ -15,6 +15,9 @@ ANTENNA_DIGEST_HOUR    the local hour digests are e-mailed (7; weekly ones on Mo
 ANTENNA_SITE_URL       the portal's address, for links in e-mails (http://127.0.0.1:8000)
 ANTENNA_ACCOUNTS_RECHECK_SECONDS  how often the worker reads the allocations' Slurm accounts to
                        repair drift when nothing changed in Antenna (default 60; docs/identity.md)
+ANTENNA_REPORTS_CACHE_SECONDS  how long the public transparency page, its open-data CSV and
+                       the outlook are kept in Django's cache (default 900; 0: not cached;
+                       docs/kpis.md)
 """
 
 from __future__ import annotations
@@ -200,6 +203,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Each allocation a Slurm account (jobs/slurm_accounts.py): a change in Antenna is written at
 # the next worker cycle; drift made at the factory is looked for this often.
 ANTENNA_ACCOUNTS_RECHECK_SECONDS = float(os.environ.get("ANTENNA_ACCOUNTS_RECHECK_SECONDS", "60"))
+# The public transparency page, its open-data CSV and the outlook: computed at most this often
+# per filter (Django's cache; the default cache is per process). 0: always computed.
+ANTENNA_REPORTS_CACHE_SECONDS = int(os.environ.get("ANTENNA_REPORTS_CACHE_SECONDS", "900"))
 ANTENNA_OIDC_ISSUER = os.environ.get("ANTENNA_OIDC_ISSUER", "").strip().rstrip("/")
 ANTENNA_OIDC_CLIENT_ID = os.environ.get("ANTENNA_OIDC_CLIENT_ID", "")
 ANTENNA_OIDC_CLIENT_SECRET = os.environ.get("ANTENNA_OIDC_CLIENT_SECRET", "")

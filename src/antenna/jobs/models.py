@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from antenna.allocations.models import Allocation, hours
@@ -90,6 +91,9 @@ class Job(models.Model):
             models.Index(fields=["allocation", "state"]),
             models.Index(fields=["factory", "state"]),
             models.Index(fields=["state", "next_attempt_at"]),
+            # the KPIs' "used" on the partial months of a period (reports.selectors)
+            models.Index(Coalesce("finished_at", "created_at"), name="job_charged_used_at",
+                         condition=Q(gpu_seconds_charged__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(gpus__gte=1), name="job_gpus_positive"),

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
 from antenna.allocations.services import (
+    allocation_first_job_started,
     budget_correct,
     budget_release,
     budget_reserve,
     budget_settle,
+    usage_month_add,
 )
 from antenna.connectors.base import Capability, SchedulerState, TaskStatus
 from antenna.connectors.registry import connector_for
@@ -454,6 +456,8 @@ def job_record_status(*, job: Job, state: str, exit_code: int | None = None,
             j.finished_at = finished_at or timezone.now()
             if j.started_at is None:
                 j.started_at = j.finished_at
+        if j.started_at is not None:
+            allocation_first_job_started(allocation_id=j.allocation_id, at=j.started_at)
         _move(j, state, by=None, reason=reason)
     return j
 
@@ -475,6 +479,8 @@ def job_settle(*, job: Job, elapsed_seconds: int, gpus: int | None = None,
         budget_settle(allocation_id=j.allocation_id, reserved_seconds=j.gpu_seconds_reserved,
                       charged_seconds=charged, reference=f"job:{j.pk}", note=note)
         j.gpu_seconds_charged = charged
+        usage_month_add(allocation_id=j.allocation_id, factory_id=j.factory_id,
+                        at=j.finished_at or j.created_at, jobs_delta=charged)
         j.elapsed_seconds = elapsed_seconds
         j.settled_at = timezone.now()
         j.charge_provisional = provisional
@@ -503,6 +509,8 @@ def job_settle_correct(*, job: Job, elapsed_seconds: int, gpus: int | None = Non
                                  reference=f"job:{j.pk}",
                                  note=f"{note}: {before} -> {charged} GPU-seconds".lstrip(": "))
         j.gpu_seconds_charged = before + applied
+        usage_month_add(allocation_id=j.allocation_id, factory_id=j.factory_id,
+                        at=j.finished_at or j.created_at, jobs_delta=applied)
         j.elapsed_seconds = elapsed_seconds
         j.charge_provisional = False
         j.save(update_fields=["gpu_seconds_charged", "elapsed_seconds", "charge_provisional"])
@@ -548,4 +556,52 @@ def job_record_tasks(*, job: Job, tasks: tuple[TaskStatus, ...]) -> int:
         JobTask.objects.bulk_create(rows, update_conflicts=True,
                                     unique_fields=["job", "index"],
                                     update_fields=list(fields), batch_size=500)
+    return len(rows)
+
+
+def usage_months_rebuild(allocation_ids: list[int] | None = None) -> int:
+    """Recompute `allocations.UsageMonth` and `Allocation.first_job_started_at` from the jobs
+    and external usages (of `allocation_ids`, else of every allocation), for records written
+    without the services (the benchmark's and the demo's seeding). Returns the roll-up rows
+    written. The settle path keeps both current; this only repeats what it would have done."""
+    from django.db.models import Min, Sum
+    from django.db.models.functions import Coalesce, TruncMonth
+
+    from antenna.allocations.models import ExternalUsage, UsageMonth
+
+    def scoped(qs):  # type: ignore[no-untyped-def]
+        return qs if allocation_ids is None else qs.filter(allocation_id__in=allocation_ids)
+
+    rows: dict[tuple[int, int | None, dt.date], UsageMonth] = {}
+
+    def row(allocation_id: int, factory_id: int | None, month: dt.datetime | dt.date,
+            ) -> UsageMonth:
+        day = timezone.localtime(month).date() if isinstance(month, dt.datetime) else month
+        key = (allocation_id, factory_id, day)
+        if key not in rows:
+            rows[key] = UsageMonth(allocation_id=allocation_id, factory_id=factory_id,
+                                   month=day)
+        return rows[key]
+
+    for r in (scoped(Job.objects.filter(gpu_seconds_charged__gt=0))
+              .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
+              .values("allocation_id", "factory_id", "m")
+              .annotate(t=Sum("gpu_seconds_charged")).order_by()):
+        row(r["allocation_id"], r["factory_id"], r["m"]).jobs_gpu_seconds += r["t"]
+    for r in (scoped(ExternalUsage.objects.filter(charged_gpu_seconds__gt=0))
+              .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
+              .values("allocation_id", "factory_id", "m")
+              .annotate(t=Sum("charged_gpu_seconds")).order_by()):
+        row(r["allocation_id"], r["factory_id"], r["m"]).external_gpu_seconds += r["t"]
+    with transaction.atomic():
+        scoped(UsageMonth.objects.all()).delete()
+        UsageMonth.objects.bulk_create(rows.values(), batch_size=5_000)
+        firsts = dict(scoped(Job.objects.filter(started_at__isnull=False))
+                      .values_list("allocation_id").annotate(m=Min("started_at"))
+                      .values_list("allocation_id", "m").order_by())
+        allocations = Allocation.objects.all() if allocation_ids is None else \
+            Allocation.objects.filter(pk__in=allocation_ids)
+        allocations.update(first_job_started_at=None)
+        changed = [Allocation(pk=pk, first_job_started_at=at) for pk, at in firsts.items()]
+        Allocation.objects.bulk_update(changed, ["first_job_started_at"], batch_size=2_000)
     return len(rows)

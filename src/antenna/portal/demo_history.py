@@ -31,7 +31,7 @@ from antenna.calls.modes import AccessMode
 from antenna.core.workdays import add_months
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
-from antenna.jobs.services import job_submit
+from antenna.jobs.services import job_submit, usage_months_rebuild
 from antenna.jobs.states import JobState
 from antenna.organizations.models import Organization
 from antenna.organizations.services import organization_create
@@ -135,6 +135,10 @@ def seed_history(*, months: int, calls: Mapping[Any, Call], factories: dict[str,
                                           factory=rng.choice(gpu_factories),
                                           operator=operator, reviewers=reviewers)
                     proposals += 1
+    # the jobs' dates and charges were written directly above: recompute the usage roll-up
+    # and first starts of the history's allocations from them
+    usage_months_rebuild(list(Allocation.objects.filter(
+        organization__legal_name__startswith=f"{PREFIX} ").values_list("pk", flat=True)))
     return HistorySummary(months=months, organizations=orgs, proposals=proposals, jobs=jobs)
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from antenna.accounts.models import User
-from antenna.allocations.models import Allocation, hours
+from antenna.allocations.models import Allocation, UsageMonth, hours
 from antenna.allocations.states import AllocationState
 from antenna.calls.modes import AccessMode
 from antenna.factories.models import Factory
@@ -190,9 +190,9 @@ def overview() -> Overview:
                               .annotate(t=Sum("granted_gpu_seconds"))
                               .values_list("factory_id", "t")):
         factories.get(factory_id, pooled).awarded += hours(total or 0)
-    for factory_id, total in (Job.objects.filter(factory__isnull=False)
+    for factory_id, total in (UsageMonth.objects.filter(factory__isnull=False)
                               .values_list("factory_id")
-                              .annotate(t=Sum("gpu_seconds_charged"))
+                              .annotate(t=Sum("jobs_gpu_seconds"))
                               .values_list("factory_id", "t")):
         factories.get(factory_id, pooled).used += hours(total or 0)
     rows = list(factories.values())

@@ -19,15 +19,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from antenna.allocations.models import hours
+from antenna.allocations.models import UsageMonth, hours
 from antenna.calls.models import Call
 from antenna.core.workdays import add_months
-from antenna.jobs.models import Job
 from antenna.proposals.models import OutcomeReason, Proposal
 from antenna.proposals.states import ProposalState
+from antenna.reports.caching import report_cached
 
 HORIZON = 24
 SEASONAL_MONTHS = 24  # two full years before a yearly season is fitted
@@ -207,10 +207,10 @@ def demand_history(today: dt.date | None = None,
     calls = Call.objects.aggregate(opens=Min("opens_on"), created=Min("created_at"))
     first_call = calls["opens"] or calls["created"]
     proposals = Proposal.objects.filter(submitted_at__isnull=False)
-    jobs = Job.objects.filter(gpu_seconds_charged__isnull=False)
+    usage = UsageMonth.objects.filter(jobs_gpu_seconds__gt=0)  # the jobs' charges, by month
     if organizations is not None:
         proposals = proposals.filter(organization_id__in=sorted(organizations))
-        jobs = jobs.filter(allocation__organization_id__in=sorted(organizations))
+        usage = usage.filter(allocation__organization_id__in=sorted(organizations))
     rows = list(proposals
                 .annotate(m=TruncMonth("submitted_at")).values("m").annotate(
         requested=Sum("requested_gpu_hours"),
@@ -223,9 +223,8 @@ def demand_history(today: dt.date | None = None,
         withdrawn=Sum("requested_gpu_hours", filter=Q(
             state=ProposalState.WITHDRAWN, withdrawal_reason=OutcomeReason.CAPACITY)),
     ).order_by())
-    used = list(jobs
-                .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
-                .values("m").annotate(t=Sum("gpu_seconds_charged")).order_by())
+    used = list(usage.annotate(m=F("month")).values("m")
+                .annotate(t=Sum("jobs_gpu_seconds")).order_by())
     starts = [d for d in [first_call, *(r["m"] for r in rows), *(r["m"] for r in used)] if d]
     if not starts:
         return []
@@ -283,3 +282,13 @@ def outlook(today: dt.date | None = None,
             capacity.append((p.month, p.demand, _gpus(p.demand, p.month, share),
                              _gpus(p.upper, p.month, share)))
     return Outlook(history=history, forecast=forecast, utilisation=share, capacity=capacity)
+
+
+def outlook_cached(today: dt.date | None = None,
+                   organizations: frozenset[int] | None = None) -> Outlook:
+    """`outlook`, kept in Django's cache per day and reader scope for
+    `ANTENNA_REPORTS_CACHE_SECONDS` (reports/caching.py; pages, exports and the API)."""
+    today = today or timezone.localdate()
+    scope = None if organizations is None else tuple(sorted(organizations))
+    return report_cached("outlook", (today.isoformat(), scope),
+                         lambda: outlook(today, organizations))

@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from antenna.reports.filters import ReportFilter
-from antenna.reports.outlook import INTERVAL, outlook
+from antenna.reports.outlook import INTERVAL, outlook_cached
 from antenna.reports.selectors import allocation_health, hours_by, served, time_to_access
 
 Cell = str | int | float | None
@@ -99,7 +99,7 @@ def allocations_table(f: ReportFilter) -> Table:
 
 def outlook_tables(today: dt.date | None = None,
                    organizations: frozenset[int] | None = None) -> tuple[Table, Table]:
-    o = outlook(today, organizations)
+    o = outlook_cached(today, organizations)
     history = Table(name="outlook-history", title=_("Monthly demand (GPU-hours)"),
                     headers=[_("Month"), _("Requested"), _("Awarded"), _("Used"),
                              _("Unmet: awarded less than requested"),
@@ -154,7 +154,7 @@ FORECAST_KEYS = ["month", "demand", "lower", "upper"]
 def outlook_answer(organizations: frozenset[int] | None = None,
                    today: dt.date | None = None) -> dict[str, Any]:
     """`GET /api/v1/outlook`: history, forecast, method, and what the capacity rests on."""
-    o = outlook(today, organizations)
+    o = outlook_cached(today, organizations)
     return {
         "history": [{"month": m.month, "requested": m.requested, "awarded": m.awarded,
                      "used": m.used, "unmet": m.unmet, "unmet_shortfall": m.shortfall,

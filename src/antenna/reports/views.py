@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET
 
 from antenna.accounts.access import current_user
 from antenna.core.errors import ValidationFailed
+from antenna.reports.caching import report_cached
 from antenna.reports.filters import GROUPS, ReportFilter, report_filter_from, scope_of
-from antenna.reports.outlook import outlook as build_outlook
+from antenna.reports.outlook import outlook_cached
 from antenna.reports.selectors import hours_by, served, supported_projects, time_to_access
 from antenna.reports.tables import LICENCE, TABLES, Table, csv_response, file_response
 
@@ -24,7 +25,7 @@ def outlook(request: HttpRequest) -> HttpResponse:
     """The AI Gigafactory outlook: history, unmet demand, forecast, implied capacity; of the
     reader's own organisations unless an operator or observer."""
     scope = scope_of(current_user(request))
-    o = build_outlook(organizations=scope)
+    o = outlook_cached(organizations=scope)
     complete = [m for m in o.history if not m.partial]
     last12 = complete[-12:]
     summary: dict[str, Any] = {
@@ -64,19 +65,23 @@ def export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     """Public: supported projects whose openness allows it, and aggregated indicators."""
     f = ReportFilter()
-    return render(request, "reports/transparency.html", {
+    figures = report_cached("transparency", "public", lambda: {
         "projects": supported_projects(),
         "by_mode": hours_by("mode", f),
         "by_region": hours_by("region", f),
         "served": served(f),
         "time_to_access": time_to_access(f),
-        "licence": LICENCE,
     })
+    return render(request, "reports/transparency.html", {**figures, "licence": LICENCE})
 
 
 @require_GET
 def open_data(request: HttpRequest) -> HttpResponse:
     """Public: the aggregated indicators as one CSV in long form, with its licence line."""
+    return csv_response(report_cached("open-data", "public", _open_data_table), licence=True)
+
+
+def _open_data_table() -> Table:
     f = ReportFilter()
     table = Table(name="antenna-indicators", title="Antenna indicators",
                   headers=["dimension", "group", "requested_gpu_hours", "awarded_gpu_hours",
@@ -85,4 +90,4 @@ def open_data(request: HttpRequest) -> HttpResponse:
         for r in hours_by(group, f):
             table.rows.append([group, r.group, float(r.requested), float(r.awarded),
                                float(r.used), r.proposals, r.decided, r.accepted])
-    return csv_response(table, licence=True)
+    return table

@@ -15,7 +15,7 @@ from antenna.allocations.states import AllocationState
 from antenna.calls.models import Call
 from antenna.factories.models import Factory
 from antenna.jobs.models import Job
-from antenna.jobs.services import job_submit
+from antenna.jobs.services import job_submit, usage_months_rebuild
 from antenna.jobs.states import JobState
 from antenna.organizations.models import Organization, OrganizationKind
 from antenna.proposals.models import Proposal
@@ -123,6 +123,7 @@ def build_kpi_world() -> KpiWorld:
     Job.objects.filter(pk=job.pk).update(
         state=JobState.COMPLETED, factory=factory, started_at=at("2026-07-22", 9),
         finished_at=at("2026-07-22", 19), gpu_seconds_charged=36_000, gpu_seconds_reserved=0)
+    usage_months_rebuild([alloc1.pk])  # the job was written directly: its roll-up from it
     Allocation.objects.filter(pk=alloc1.pk).update(
         starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 8, 31), used_gpu_seconds=36_000,
         reserved_gpu_seconds=0)
