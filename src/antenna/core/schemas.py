@@ -137,6 +137,12 @@ def _refuse_bool_int_mixup(cls: Any, value: Any, name: str | None) -> None:
         raise ValueError(gettext_now("Give true or false, not a number."))
 
 
+def _nests_input(annotation: Any) -> bool:
+    """Whether a field holds InputSchemas (one, or a list of them)."""
+    kinds = [annotation, *get_args(annotation)]
+    return any(isinstance(kind, type) and issubclass(kind, InputSchema) for kind in kinds)
+
+
 class InputSchema(Schema):
     """Base of every input schema: refuses NUL characters in any text, at any depth."""
 
@@ -162,6 +168,11 @@ class InputSchema(Schema):
     @field_validator("*", mode="before")
     @classmethod
     def _refuse_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _nests_input(field.annotation):
+            # Inputs nested in this one (the jobs of a batch) check their own fields; their
+            # unknown keys are ignored, as at the top level, so they are not scanned here.
+            return value
         _without_nul(value, info.field_name or "")
         _refuse_bool_int_mixup(cls, value, info.field_name)
         return value

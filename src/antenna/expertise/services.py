@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from antenna.accounts.models import PlatformRole, User
 from antenna.allocations.models import Allocation
 from antenna.core.audit import audit_record
-from antenna.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from antenna.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from antenna.expertise.attachments import message_attachment_put
 from antenna.expertise.models import ExpertiseMessage, ExpertiseRequest, Language, Topic
 from antenna.expertise.routing import suggest_expert
@@ -104,8 +104,8 @@ def expertise_request_assign(*, request: ExpertiseRequest, expert: User,
     """An operator (re)assigns an open request to an expert."""
     if not by.is_operator:
         raise PermissionDenied(_("Only operators can assign expertise requests."))
-    if expert.role != PlatformRole.EXPERT or not expert.is_active:
-        raise ValidationFailed(_("username: %(u)s is not an active expert.")
+    if expert.role != PlatformRole.EXPERT or not expert.is_active:  # a rule on stored data
+        raise Conflict(_("username: %(u)s is not an active expert.")
                                % {"u": expert.username})
     with transaction.atomic():
         r = _locked(request)

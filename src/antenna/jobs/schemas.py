@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import Field, field_validator
@@ -23,7 +24,8 @@ SCRIPT_PATTERN = explained_pattern(
 # 1,000 tasks, indexes up to 1,000,000, ranges in order) are checked by `array_indexes`.
 ARRAY_PATTERN = explained_pattern(
     r"^(\d{1,7}(-\d{1,7}(:\d{1,7})?)?(,\d{1,7}(-\d{1,7}(:\d{1,7})?)?)*(%\d{1,7})?)?$",
-    _("write task indexes like 0-99, 0-99%10, 1,3,8-15:2 (or nothing for a single job)."))
+    format_lazy(_("write task indexes like {examples} (or nothing for a single job)."),
+                examples="0-99, 0-99%10, 1,3,8-15:2"))
 
 
 class JobSpecIn(InputSchema):

@@ -194,10 +194,10 @@ def proposal_create(
     if not isinstance(pi, User):
         pi = User.objects.filter(username=pi).first()
         if pi is None:
-            raise ValidationFailed(_("principal_investigator: no such user."))
-    if not is_member(pi, organization):
-        raise ValidationFailed(_("The principal investigator must be a member of %(org)s.")
-                               % {"org": organization.legal_name})
+            raise NotFound(_("principal_investigator: no such user."))
+    if not is_member(pi, organization):  # a rule on stored data: a conflict, not bad input
+        raise Conflict(_("The principal investigator must be a member of %(org)s.")
+                       % {"org": organization.legal_name})
     _check_attachment(attachment)
     with transaction.atomic():
         proposal = Proposal(call=call, organization=organization, principal_investigator=pi,
@@ -226,9 +226,11 @@ def proposal_update(*, proposal: Proposal, by: User, attachment: UploadedFile | 
         pi = values["principal_investigator"]
         if not isinstance(pi, User):
             pi = User.objects.filter(username=pi).first()
-        if pi is None or not is_member(pi, proposal.organization):
-            raise ValidationFailed(_("The principal investigator must be a member of the "
-                                     "organisation."))
+        if pi is None:
+            raise NotFound(_("principal_investigator: no such user."))
+        if not is_member(pi, proposal.organization):
+            raise Conflict(_("The principal investigator must be a member of the "
+                             "organisation."))
         values["principal_investigator"] = pi
     _check_attachment(attachment)
     with transaction.atomic():

@@ -36,7 +36,7 @@ CASES = [
     ("owner", "post", "/proposals", lambda w: _proposal(w, title="   "), 422,
      "title: write something here: it cannot be empty or only spaces."),
     ("owner", "post", "/proposals", lambda w: _proposal(w, principal_investigator="ghost"),
-     400, "principal_investigator"),
+     404, "principal_investigator"),
     ("owner", "post", "/proposals", lambda w: _proposal(w, pi_contract_ends_on="someday"),
      422, "pi_contract_ends_on"),
     ("owner", "post", "/proposals", lambda w: "{not json", 400, "parse"),

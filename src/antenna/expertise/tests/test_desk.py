@@ -99,7 +99,7 @@ def test_operator_reassigns_and_the_new_expert_sees_it(desk):
     assert ApiClient(desk["scaler"]).get(f"/expertise-requests/{pk}").status_code == 200
     assert_error(ApiClient(desk["porter"]).get(f"/expertise-requests/{pk}"), 404)
     assert_error(operator.post(f"/expertise-requests/{pk}/assign",
-                               {"username": desk["owner"].username}), 400, "expert")
+                               {"username": desk["owner"].username}), 409, "expert")
     experts = operator.get("/experts").json()
     assert {e["username"]: e["load"] for e in experts} == {
         desk["scaler"].username: 1, desk["porter"].username: 0}
