@@ -19,25 +19,18 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from antenna.core.errors import QuotaExceeded, ValidationFailed
+from antenna.core.errors import ValidationFailed
 from antenna.expertise.models import ExpertiseMessage
 from antenna.organizations.models import Organization
-from antenna.proposals.attachments import organization_upload_usage
+from antenna.proposals.attachments import stored_bytes, upload_quota_check
 
 
 def expertise_upload_usage(organization_id: int) -> int:
     """Bytes of the files attached to an organisation's expertise requests (missing: 0)."""
-    total = 0
-    for message in (ExpertiseMessage.objects.filter(request__organization_id=organization_id)
-                    .exclude(attachment="").only("attachment")):
-        try:
-            total += message.attachment.size
-        except OSError:
-            continue
-    return total
+    return stored_bytes(ExpertiseMessage.objects.filter(request__organization_id=organization_id)
+                        .exclude(attachment="").only("attachment"), "attachment")
 
 
 def check_attachment(attachment: UploadedFile) -> None:
@@ -57,17 +50,8 @@ def message_attachment_put(message: ExpertiseMessage, attachment: UploadedFile,
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_attachment_put runs inside the service's transaction")
     check_attachment(attachment)
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    quota = int(settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES)
-    used = organization_upload_usage(organization.pk)  # counts expertise files too (apps.py)
-    size = attachment.size or 0
-    if used + size > quota:
-        raise QuotaExceeded(
-            _("Upload refused: %(org)s uses %(used)s of its %(quota)s upload quota and this "
-              "file is %(size)s. Remove or replace attachments of other proposals, or "
-              "ask the operators for a larger quota.")
-            % {"org": organization.legal_name, "used": filesizeformat(used),
-               "quota": filesizeformat(quota), "size": filesizeformat(size)})
+    # counts expertise files too (registered in apps.py)
+    upload_quota_check(organization, attachment.size or 0)
     name = PurePath(attachment.name or "attachment").name[:100]
     message.attachment.save(name, attachment, save=False)
     message.save(update_fields=["attachment"])

@@ -10,7 +10,8 @@ with `QuotaExceeded` (413) before anything is written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -36,6 +37,18 @@ def register_upload_usage(name: str, counter: UsageCounter) -> None:
     _OTHER_USAGE[name] = counter
 
 
+def stored_bytes(rows: Iterable[Any], field: str) -> int:
+    """Sum of the sizes of the files `rows` point to in their FileField `field` (a file
+    missing from storage counts 0)."""
+    total = 0
+    for row in rows:
+        try:
+            total += getattr(row, field).size
+        except OSError:
+            continue
+    return total
+
+
 def organization_upload_usage(organization_id: int, *, excluding: int | None = None) -> int:
     """Bytes of the attachments an organisation's proposals point to (optionally not counting
     one proposal's, the one being replaced), plus the other apps' registered files. A file
@@ -45,12 +58,25 @@ def organization_upload_usage(organization_id: int, *, excluding: int | None = N
                  .exclude(attachment="").only("attachment"))
     if excluding is not None:
         proposals = proposals.exclude(pk=excluding)
-    for proposal in proposals:
-        try:
-            total += proposal.attachment.size
-        except OSError:
-            continue
-    return total
+    return total + stored_bytes(proposals, "attachment")
+
+
+def upload_quota_check(organization: Organization, size: int, *,
+                       excluding: int | None = None) -> None:
+    """Lock the organisation (two uploads cannot both pass) and refuse with `QuotaExceeded`
+    (413) an upload of `size` bytes that would take it over its quota. Runs inside the
+    caller's transaction, before anything is written."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    quota = int(settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES)
+    used = organization_upload_usage(organization.pk, excluding=excluding)
+    if used + size > quota:
+        raise QuotaExceeded(
+            _("Upload refused: %(org)s uses %(used)s of its %(quota)s upload quota and this "
+              "file is %(size)s. Remove or replace attachments of other proposals, or "
+              "ask the operators for a larger quota.")
+            % {"org": organization.legal_name, "used": filesizeformat(used),
+               "quota": filesizeformat(quota), "size": filesizeformat(size)}
+        )
 
 
 def attachment_put(proposal: Proposal, attachment: UploadedFile) -> None:
@@ -60,18 +86,7 @@ def attachment_put(proposal: Proposal, attachment: UploadedFile) -> None:
     storage once the transaction commits."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("attachment_put runs inside the service's transaction")
-    Organization.objects.select_for_update().filter(pk=proposal.organization_id).first()
-    quota = int(settings.ANTENNA_ORG_UPLOAD_QUOTA_BYTES)
-    used = organization_upload_usage(proposal.organization_id, excluding=proposal.pk)
-    size = attachment.size or 0
-    if used + size > quota:
-        raise QuotaExceeded(
-            _("Upload refused: %(org)s uses %(used)s of its %(quota)s upload quota and this "
-              "file is %(size)s. Remove or replace attachments of other proposals, or "
-              "ask the operators for a larger quota.")
-            % {"org": proposal.organization.legal_name, "used": filesizeformat(used),
-               "quota": filesizeformat(quota), "size": filesizeformat(size)}
-        )
+    upload_quota_check(proposal.organization, attachment.size or 0, excluding=proposal.pk)
     old = proposal.attachment.name if proposal.attachment else ""
     storage = proposal.attachment.storage
     proposal.attachment.save(attachment.name or "attachment.pdf", attachment, save=False)
