@@ -26,50 +26,29 @@ case "$daemon" in slurmdbd|slurmctld|slurmrestd) ;; *) log "unknown daemon $daem
 [ -e "$conf" ] || { log "no cluster $name in $STATE_DIR"; exit 2; }
 [ -e "$PIDS" ] || { log "$PIDS missing: the clusters are not running"; exit 2; }
 
-recorded() { awk -v n="$daemon-$name" '$2 == n { print $1 }' "$PIDS" | tail -n 1; }
-# (setsid/env/setpriv exec into the daemon: accept them during that instant)
-running() {
-  local p; p="$(recorded)"; [ -n "$p" ] || return 1
-  case "$(cat "/proc/$p/comm" 2>/dev/null)" in "$daemon"|setsid|env|setpriv) return 0 ;; esac
-  return 1
-}
+KEY="$daemon-$name"; DAEMON="$daemon"; WRAPPERS="setsid env setpriv"
+# shellcheck source=testbeds/slurm/daemon-lib.sh
+. "$(dirname "$0")/daemon-lib.sh"
 
-if [ "$action" = stop ]; then
-  pid="$(recorded)"
-  if [ -z "$pid" ]; then log "$daemon-$name is not recorded as running"; exit 0; fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then log "$daemon-$name ignored TERM; KILL"; kill -KILL "$pid" || true; fi
-  awk -v n="$daemon-$name" '$2 != n' "$PIDS" > "$PIDS.tmp" && mv "$PIDS.tmp" "$PIDS"
-  log "stopped $daemon-$name (pid $pid)"
-  exit 0
-fi
+if [ "$action" = stop ]; then daemon_stop; exit 0; fi
 [ "$action" = start ] || { log "unknown action $action"; exit 2; }
-if running; then log "$daemon-$name runs already (pid $(recorded))"; exit 1; fi
+daemon_refuse_if_running
 
 # shellcheck disable=SC1091
 . "$STATE_DIR/env"
 U="$(echo "$name" | tr '[:lower:]' '[:upper:]')"
 url_var="ANTENNA_SLURM_${U}_URL"; token_var="ANTENNA_SLURM_${U}_TOKEN_FILE"
 url="${!url_var}"
-start_bg() {
-  local logf="$1"; shift
-  setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 SLURM_CONF="$conf" \
-    "$@" >>"$logf" 2>&1 </dev/null &
-  echo "$! $daemon-$name" >> "$PIDS"
-}
 case "$daemon" in
   slurmdbd)
-    start_bg "$d/log/slurmdbd.out" slurmdbd -D -s
+    daemon_start "$d/log/slurmdbd.out" SLURM_CONF="$conf" slurmdbd -D -s
     probe() { SLURM_CONF="$conf" sacctmgr -n -P show cluster >/dev/null 2>&1; } ;;
   slurmctld)
-    start_bg "$d/log/slurmctld.out" slurmctld -D -f "$conf"
+    daemon_start "$d/log/slurmctld.out" SLURM_CONF="$conf" slurmctld -D -f "$conf"
     probe() { SLURM_CONF="$conf" scontrol ping 2>/dev/null | grep -q 'is UP'; } ;;
   slurmrestd)
-    start_bg "$d/log/slurmrestd.log" env SLURM_JWT=daemon SLURM_CONF="$conf" HOME=/nonexistent \
+    daemon_start "$d/log/slurmrestd.log" SLURM_CONF="$conf" env SLURM_JWT=daemon \
+      SLURM_CONF="$conf" HOME=/nonexistent \
       setpriv --reuid=slurmrest --regid=slurmrest --init-groups \
       slurmrestd -a rest_auth/jwt -s openapi/v0.0.38,openapi/dbv0.0.38 "${url#http://}"
     probe() {
@@ -77,10 +56,4 @@ case "$daemon" in
         -H "X-SLURM-USER-TOKEN: $(cat "${!token_var}")" "$url/slurm/v0.0.38/ping" | grep -q '"ping"'
     } ;;
 esac
-deadline=$((SECONDS + TIMEOUT))
-until probe; do
-  running || { log "$daemon-$name exited; see $d/log/"; exit 1; }
-  [ $SECONDS -lt $deadline ] || { log "$daemon-$name not ready after ${TIMEOUT}s"; exit 1; }
-  sleep 0.2
-done
-log "started $daemon-$name (pid $(recorded))"
+daemon_wait_until probe "$d/log/"

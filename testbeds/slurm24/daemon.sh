@@ -26,49 +26,28 @@ case "$daemon" in slurmdbd|slurmctld|slurmrestd) ;; *) log "unknown daemon $daem
 [ -e "$conf" ] || { log "no cluster in $STATE_DIR"; exit 2; }
 [ -e "$PIDS" ] || { log "$PIDS missing: the cluster is not running"; exit 2; }
 
-recorded() { awk -v n="$daemon" '$2 == n { print $1 }' "$PIDS" | tail -n 1; }
-running() {
-  local p; p="$(recorded)"; [ -n "$p" ] || return 1
-  case "$(cat "/proc/$p/comm" 2>/dev/null)" in "$daemon"|setsid|env|chroot) return 0 ;; esac
-  return 1
-}
+KEY="$daemon"; DAEMON="$daemon"; WRAPPERS="setsid env chroot"
+# shellcheck source=testbeds/slurm/daemon-lib.sh
+. "$(dirname "$0")/../slurm/daemon-lib.sh"
 
-if [ "$action" = stop ]; then
-  pid="$(recorded)"
-  if [ -z "$pid" ]; then log "$daemon is not recorded as running"; exit 0; fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then log "$daemon ignored TERM; KILL"; kill -KILL "$pid" || true; fi
-  awk -v n="$daemon" '$2 != n' "$PIDS" > "$PIDS.tmp" && mv "$PIDS.tmp" "$PIDS"
-  log "stopped $daemon (pid $pid)"
-  exit 0
-fi
+if [ "$action" = stop ]; then daemon_stop; exit 0; fi
 [ "$action" = start ] || { log "unknown action $action"; exit 2; }
-if running; then log "$daemon runs already (pid $(recorded))"; exit 1; fi
+daemon_refuse_if_running
 
 # shellcheck disable=SC1091
 . "$STATE_DIR/env"
 url="$ANTENNA_SLURM_CURRENT_URL"
 IN_ROOT=(chroot "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
          SLURM_CONF="$conf")
-start_bg() {  # LOGFILE CMD...
-  local logf="$1"; shift
-  setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@" \
-    >>"$logf" 2>&1 </dev/null &
-  echo "$! $daemon" >> "$PIDS"
-}
 case "$daemon" in
   slurmdbd)
-    start_bg "$STATE_DIR/log/slurmdbd.out" "${IN_ROOT[@]}" slurmdbd -D -s
+    daemon_start "$STATE_DIR/log/slurmdbd.out" "${IN_ROOT[@]}" slurmdbd -D -s
     probe() { "${IN_ROOT[@]}" sacctmgr -n -P show cluster >/dev/null 2>&1; } ;;
   slurmctld)
-    start_bg "$STATE_DIR/log/slurmctld.out" "${IN_ROOT[@]}" slurmctld -D -i
+    daemon_start "$STATE_DIR/log/slurmctld.out" "${IN_ROOT[@]}" slurmctld -D -i
     probe() { "${IN_ROOT[@]}" scontrol ping 2>/dev/null | grep -q 'is UP'; } ;;
   slurmrestd)
-    start_bg "$STATE_DIR/log/slurmrestd.log" \
+    daemon_start "$STATE_DIR/log/slurmrestd.log" \
       chroot --userspec=slurmrest:slurmrest "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/nonexistent LANG=C.UTF-8 SLURM_JWT=daemon SLURM_CONF="$conf" \
       slurmrestd -a rest_auth/jwt "${url#http://}"
@@ -78,10 +57,4 @@ case "$daemon" in
         "$url/slurm/v0.0.42/ping" | grep -q '"pinged"'
     } ;;
 esac
-deadline=$((SECONDS + TIMEOUT))
-until probe; do
-  running || { log "$daemon exited; see $STATE_DIR/log/"; exit 1; }
-  [ $SECONDS -lt $deadline ] || { log "$daemon not ready after ${TIMEOUT}s"; exit 1; }
-  sleep 0.2
-done
-log "started $daemon (pid $(recorded))"
+daemon_wait_until probe "$STATE_DIR/log/"
