@@ -27,26 +27,14 @@ from antenna.connectors.slurmrest.protocol import (
 )
 from antenna.connectors.slurmrest.tres import accounts_from as _accounts
 from antenna.connectors.slurmrest.tres import gpu_tres, gpus_live, gpus_requested, node_gpus
+from antenna.connectors.slurmrest.values import slurm_int
 
 INFINITE = 0xFFFFFFFE  # NO_VAL/INFINITE of a 32-bit field (slurm.h)
 
 
-def _int(value: Any, default: int = 0) -> int:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict) and value.get("set") is not False and "number" in value:
-        return _int(value["number"], default)  # the v0.0.39+ shape, tolerated here
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _array_id(value: Any) -> str:
     """A job array's id ("" when the job is not a task of an array: 0 or unset)."""
-    number = _int(value)
+    number = slurm_int(value)
     return str(number) if number > 0 else ""
 
 
@@ -54,7 +42,7 @@ def _task_id(value: Any) -> int | None:
     """An array task's index (None when unset: NO_VAL, or the tasks not started yet)."""
     if value is None:
         return None
-    number = _int(value, INFINITE)
+    number = slurm_int(value, INFINITE)
     return None if number >= INFINITE else number
 
 
@@ -62,7 +50,7 @@ def _gpus_db(job: dict[str, Any]) -> int | None:
     tres = job.get("tres") or {}
     for item in tres.get("allocated") or []:
         if item.get("type") == "gres" and item.get("name") == "gpu":
-            return _int(item.get("count"))
+            return slurm_int(item.get("count"))
     return None
 
 
@@ -131,8 +119,9 @@ class V0038(RestPaths):
     def parse_accounts(self, accounts: dict[str, Any],
                        associations: dict[str, Any]) -> list[SlurmAccount]:
         """22.05: the account association has `user: null`; numbers are plain or null."""
-        return _accounts(accounts, associations,
-                         lambda v: _int(v) if v is not None and _int(v, -1) >= 0 else None)
+        return _accounts(
+            accounts, associations,
+            lambda v: slurm_int(v) if v is not None and slurm_int(v, -1) >= 0 else None)
 
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
         out: list[SlurmError] = []
@@ -142,7 +131,7 @@ class V0038(RestPaths):
                 continue
             number = item.get("error_number", item.get("error_code"))
             out.append(SlurmError(
-                number=_int(number) if number is not None else None,
+                number=slurm_int(number) if number is not None else None,
                 text=str(item.get("error") or ""),
                 description=str(item.get("description") or ""),
                 source=str(item.get("source") or ""),
@@ -179,18 +168,18 @@ class V0038(RestPaths):
                 user=str(job.get("user_name") or ""),
                 state=str(job.get("job_state") or "").upper(),
                 reason=str(job.get("state_reason") or ""),
-                raw_exit_status=_int(raw_exit) if raw_exit is not None else None,
-                submit_time=_int(job.get("submit_time")),
-                start_time=_int(job.get("start_time")),
-                end_time=_int(job.get("end_time")),
+                raw_exit_status=slurm_int(raw_exit) if raw_exit is not None else None,
+                submit_time=slurm_int(job.get("submit_time")),
+                start_time=slurm_int(job.get("start_time")),
+                end_time=slurm_int(job.get("end_time")),
                 partition=str(job.get("partition") or ""),
                 working_directory=str(job.get("current_working_directory") or ""),
                 standard_output=str(job.get("standard_output") or ""),
                 gpus=gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
-                time_limit_minutes=(None if _int(job.get("time_limit"), INFINITE) >= INFINITE
-                                    else _int(job.get("time_limit"))),
-                node_count=max(1, _int(job.get("node_count"), 1)),
+                time_limit_minutes=(None if slurm_int(job.get("time_limit"), INFINITE) >= INFINITE
+                                    else slurm_int(job.get("time_limit"))),
+                node_count=max(1, slurm_int(job.get("node_count"), 1)),
                 requested_gpus=gpus_requested(job),
                 array_job_id=_array_id(job.get("array_job_id")),
                 array_task_id=_task_id(job.get("array_task_id")),
@@ -225,9 +214,9 @@ class V0038(RestPaths):
                 user=str(job.get("user") or ""),
                 state=str(state.get("current") or "").upper() if isinstance(state, dict)
                 else str(state).upper(),
-                start_time=_int(time.get("start")),
-                end_time=_int(time.get("end")),
-                elapsed_seconds=_int(elapsed) if elapsed is not None else None,
+                start_time=slurm_int(time.get("start")),
+                end_time=slurm_int(time.get("end")),
+                elapsed_seconds=slurm_int(elapsed) if elapsed is not None else None,
                 partition=partition,
                 working_directory=str(job.get("working_directory") or ""),
                 gpus=_gpus_db(job),

@@ -32,22 +32,7 @@ from antenna.connectors.slurmrest.protocol import (
 )
 from antenna.connectors.slurmrest.tres import accounts_from as _accounts
 from antenna.connectors.slurmrest.tres import gpu_tres, gpus_live, gpus_requested, node_gpus
-
-
-def _number(value: Any, default: int = 0) -> int:
-    """A plain integer or a `{"set", "infinite", "number"}` object (unset or infinite: default)."""
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        if value.get("set") is False or value.get("infinite") is True:
-            return default
-        return _number(value.get("number"), default)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+from antenna.connectors.slurmrest.values import slurm_int
 
 
 def _first(value: Any) -> str:
@@ -60,14 +45,14 @@ def _first(value: Any) -> str:
 def _wait_status(exit_code: Any) -> int | None:
     """The structured exit code as a wait(2) status (code << 8 | signal), None if unset."""
     if not isinstance(exit_code, dict):
-        return _number(exit_code) if exit_code is not None else None
+        return slurm_int(exit_code) if exit_code is not None else None
     code = exit_code.get("return_code")
     signal = (exit_code.get("signal") or {}).get("id")
     code_set = isinstance(code, dict) and code.get("set") is True
     signal_set = isinstance(signal, dict) and signal.get("set") is True
     if not code_set and not signal_set:
         return None
-    return (_number(code) & 0xFF) << 8 | (_number(signal) & 0x7F)
+    return (slurm_int(code) & 0xFF) << 8 | (slurm_int(signal) & 0x7F)
 
 
 def _set_or_unset(value: int | None) -> dict[str, Any]:
@@ -81,12 +66,12 @@ def _time_limit(value: Any) -> int | None:
     """Minutes, or None when unset or infinite."""
     if isinstance(value, dict) and (value.get("set") is False or value.get("infinite")):
         return None
-    return _number(value) if value is not None else None
+    return slurm_int(value) if value is not None else None
 
 
 def _array_id(value: Any) -> str:
     """A job array's id ("" when the job is not a task of an array: 0 or unset)."""
-    number = _number(value)
+    number = slurm_int(value)
     return str(number) if number > 0 else ""
 
 
@@ -94,14 +79,14 @@ def _task_id(value: Any) -> int | None:
     """An array task's index (None when unset: the array's tasks not started yet)."""
     if value is None or (isinstance(value, dict) and value.get("set") is not True):
         return None
-    number = _number(value, -1)
+    number = slurm_int(value, -1)
     return number if 0 <= number < 0xFFFFFFFE else None
 
 
 def _gpus_db(job: dict[str, Any]) -> int | None:
     for item in (job.get("tres") or {}).get("allocated") or []:
         if item.get("type") == "gres" and item.get("name") == "gpu":
-            return _number(item.get("count"))
+            return slurm_int(item.get("count"))
     return None
 
 
@@ -169,7 +154,7 @@ class V0040(RestPaths):
         def number(value: Any) -> int | None:
             if isinstance(value, dict) and (value.get("set") is False or value.get("infinite")):
                 return None
-            return _number(value) if value is not None else None
+            return slurm_int(value) if value is not None else None
         return _accounts(accounts, associations, number)
 
     def parse_errors(self, body: dict[str, Any]) -> list[SlurmError]:
@@ -180,15 +165,15 @@ class V0040(RestPaths):
                 continue
             number = item.get("error_number", item.get("error_code"))
             out.append(SlurmError(
-                number=_number(number) if number is not None else None,
+                number=slurm_int(number) if number is not None else None,
                 text=str(item.get("error") or ""),
                 description=str(item.get("description") or ""),
                 source=str(item.get("source") or ""),
             ))
         for item in body.get("status") or []:  # DELETE /job/{id}: one entry per job signalled
             error = item.get("error") if isinstance(item, dict) else None
-            if isinstance(error, dict) and _number(error.get("code")) != 0:
-                out.append(SlurmError(number=_number(error.get("code")),
+            if isinstance(error, dict) and slurm_int(error.get("code")) != 0:
+                out.append(SlurmError(number=slurm_int(error.get("code")),
                                       text=str(error.get("string") or ""),
                                       description=str(error.get("message") or ""),
                                       source="status"))
@@ -223,16 +208,16 @@ class V0040(RestPaths):
                 state=_first(job.get("job_state")),
                 reason=str(job.get("state_reason") or ""),
                 raw_exit_status=_wait_status(job.get("exit_code")),
-                submit_time=_number(job.get("submit_time")),
-                start_time=_number(job.get("start_time")),
-                end_time=_number(job.get("end_time")),
+                submit_time=slurm_int(job.get("submit_time")),
+                start_time=slurm_int(job.get("start_time")),
+                end_time=slurm_int(job.get("end_time")),
                 partition=str(job.get("partition") or ""),
                 working_directory=str(job.get("current_working_directory") or ""),
                 standard_output=str(job.get("standard_output") or ""),
                 gpus=gpus_live(job),
                 allocated=bool(job.get("nodes") or job.get("batch_host")),
                 time_limit_minutes=_time_limit(job.get("time_limit")),
-                node_count=max(1, _number(job.get("node_count"), 1)),
+                node_count=max(1, slurm_int(job.get("node_count"), 1)),
                 requested_gpus=gpus_requested(job),
                 array_job_id=_array_id(job.get("array_job_id")),
                 array_task_id=_task_id(job.get("array_task_id")),
@@ -271,9 +256,9 @@ class V0040(RestPaths):
                 else str(comment),
                 user=str(job.get("user") or ""),
                 state=_first(state.get("current")) if isinstance(state, dict) else _first(state),
-                start_time=_number(time.get("start")),
-                end_time=_number(time.get("end")),
-                elapsed_seconds=_number(elapsed) if elapsed is not None else None,
+                start_time=slurm_int(time.get("start")),
+                end_time=slurm_int(time.get("end")),
+                elapsed_seconds=slurm_int(elapsed) if elapsed is not None else None,
                 partition=partition,
                 working_directory=str(job.get("working_directory") or ""),
                 gpus=_gpus_db(job),

@@ -23,7 +23,6 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -31,6 +30,7 @@ from django.urls import reverse
 
 from antenna.allocations.models import Allocation, LedgerEntry, LedgerKind
 from antenna.allocations.selectors import ledger_balances
+from antenna.connectors.slurmrest.values import slurm_int
 from antenna.factories.models import Factory
 from antenna.jobs import dispatch
 from antenna.jobs.billing import charge_seconds
@@ -60,11 +60,6 @@ def daemon(env: dict[str, str], action: str, name: str) -> None:
     cluster, script = ((CLUSTER, "slurm") if CLUSTER in clusters else ("current", "slurm24"))
     subprocess.run(["bash", str(TESTBEDS / script / "daemon.sh"), action, name, cluster,
                     env["ANTENNA_SLURM_STATE_DIR"]], check=True, timeout=90)
-
-
-def epoch(value: Any) -> int:
-    """A time of slurmctld's job record: a number up to v0.0.38, `{set, number}` after."""
-    return int(value["number"] if isinstance(value, dict) else value)
 
 
 TAKEN_BACK: list[str] = []  # records of submissions Antenna took back, for the figures
@@ -109,7 +104,7 @@ def test_slurmdbd_down_settles_provisionally_then_corrects_once(gateway, slurm, 
         assert (job.settled_at - job.finished_at).total_seconds() < 60
         assert job.charge_provisional
         live = slurm[CLUSTER].job(job.scheduler_job_id)  # slurmctld's record
-        assert job.elapsed_seconds == epoch(live["end_time"]) - epoch(live["start_time"])
+        assert job.elapsed_seconds == slurm_int(live["end_time"]) - slurm_int(live["start_time"])
         alloc = Allocation.objects.get(pk=allocation.pk)
         assert alloc.reserved_gpu_seconds == 0
         assert alloc.used_gpu_seconds == job.gpu_seconds_charged
