@@ -10,7 +10,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
 
 TopicName = Literal["getting_started", "porting", "scaling", "fine_tuning", "inference_mlops",
                     "data_protection", "ai_act", "proposal_writing"]
@@ -20,8 +20,8 @@ LanguageCode = Literal["en", "fr", "nl", "de"]
 class ExpertiseRequestIn(InputSchema):
     organization: DbId
     topic: TopicName
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=20000)
+    title: str = Field(pattern=NOT_BLANK_PATTERN, max_length=200)
+    description: str = Field(pattern=NOT_BLANK_PATTERN, max_length=20000)
     language: LanguageCode = "en"
     proposal: DbId | None = None
     allocation: DbId | None = None
@@ -35,7 +35,7 @@ class ExpertiseFilters(InputSchema):
 
 
 class MessageIn(InputSchema):
-    body: str = Field(min_length=1, max_length=20000)
+    body: str = Field(pattern=NOT_BLANK_PATTERN, max_length=20000)
 
 
 class AttachmentMessageIn(InputSchema):

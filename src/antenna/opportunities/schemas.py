@@ -8,14 +8,14 @@ from typing import Literal
 from ninja import Field, Schema
 
 from antenna.core.api import DbId
-from antenna.core.schemas import InputSchema, WebUrl
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, WebUrl
 
 KindName = Literal["eurohpc", "ai_factory", "horizon_europe", "digital_europe", "edih", "tef",
                    "national"]
 
 
 class OpportunityIn(InputSchema):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(pattern=NOT_BLANK_PATTERN, max_length=200)
     kind: KindName
     deadline: dt.date
     url: WebUrl

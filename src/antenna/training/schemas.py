@@ -9,11 +9,11 @@ from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import model_validator
 
-from antenna.core.schemas import InputSchema
+from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema
 
 
 class EventIn(InputSchema):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(pattern=NOT_BLANK_PATTERN, max_length=200)
     starts_at: dt.datetime
     ends_at: dt.datetime
     capacity: int = Field(ge=1, le=100000)

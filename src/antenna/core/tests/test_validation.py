@@ -386,3 +386,35 @@ def test_numbers_are_not_dates_nor_times():
             When.model_validate(bad)
     good = When.model_validate({"on": "2026-03-31", "at": "2026-03-31T14:00:00+02:00"})
     assert good.on == dt.date(2026, 3, 31)
+
+
+STORED_IN = {"/opportunities": "opportunities.Opportunity", "/events": "training.TrainingEvent",
+             "/expertise-requests": "expertise.ExpertiseRequest"}
+BLANKS = [" ", "\x1f", "\u00a0\t"]  # \x1f: blank to str.strip(), and to the pattern too
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=["space", "unit-separator", "nbsp-tab"])
+@pytest.mark.parametrize(("who", "path", "field", "body"), [
+    ("operator", "/opportunities", "title",
+     lambda w: {"title": "T", "kind": "ai_factory", "deadline": "2099-01-31",
+                "url": "https://eurohpc-ju.europa.eu/"}),
+    ("operator", "/events", "title",
+     lambda w: {"title": "T", "starts_at": "2099-03-01T09:00:00Z",
+                "ends_at": "2099-03-01T12:00:00Z", "capacity": 30}),
+    ("owner", "/expertise-requests", "title",
+     lambda w: {"organization": w.org.pk, "topic": "scaling", "title": "T",
+                "description": "D"}),
+    ("owner", "/expertise-requests", "description",
+     lambda w: {"organization": w.org.pk, "topic": "scaling", "title": "T",
+                "description": "D"}),
+], ids=["opportunity title", "event title", "expertise title", "expertise description"])
+def test_blank_texts_are_refused_by_the_schema(world, who, path, field, body, blank):
+    """Texts that must say something carry NOT_BLANK_PATTERN: a blank one (what `str.strip`
+    empties) is a 422 naming the field, and nothing is stored (the event's title was once
+    stored empty)."""
+    from django.apps import apps
+    model = apps.get_model(STORED_IN[path])
+    before = model.objects.count()
+    response = ApiClient(world.user(who)).post(path, {**body(world), field: blank})
+    assert_error(response, 422, f"{field}: write something here")
+    assert model.objects.count() == before
