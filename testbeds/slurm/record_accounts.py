@@ -15,44 +15,20 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "src"))
+sys.path.insert(0, str(HERE))
+
+from rest_client import read_env, send  # noqa: E402
 
 from antenna.connectors.slurmrest.protocol import HttpCall, SlurmAccount  # noqa: E402
 from antenna.connectors.slurmrest.versions import api_for  # noqa: E402
 
 OUT = HERE / "recorded"
 ALLOCATION = 900001
-
-
-def read_env(path: Path) -> dict[str, str]:
-    env = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'")
-    return env
-
-
-def send(url: str, token: str, user: str, call: HttpCall) -> tuple[int, Any]:
-    data = json.dumps(call.body).encode() if call.body is not None else None
-    request = urllib.request.Request(url + call.path, data=data,  # noqa: S310
-                                     method=call.method)
-    request.add_header("X-SLURM-USER-NAME", user)
-    request.add_header("X-SLURM-USER-TOKEN", token)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    return status, json.loads(raw)
 
 
 def record_cluster(env: dict[str, str], key: str, version: str, user_to_add: str) -> None:

@@ -16,27 +16,19 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "src"))
+sys.path.insert(0, str(HERE.parent / "slurm"))
+
+from rest_client import read_env, send  # noqa: E402
 
 from antenna.connectors.slurmrest.protocol import HttpCall, SubmitRequest  # noqa: E402
 from antenna.connectors.slurmrest.versions import api_for  # noqa: E402
 
 OUT = HERE.parent / "slurm" / "recorded"
-
-
-def read_env(path: Path) -> dict[str, str]:
-    env = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'")
-    return env
 
 
 class Cluster:
@@ -48,22 +40,7 @@ class Cluster:
         self.partition = env["ANTENNA_SLURM_CURRENT_PARTITION"]
 
     def send(self, call: HttpCall, token: str | None = None) -> tuple[int, Any]:
-        data = json.dumps(call.body).encode() if call.body is not None else None
-        request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
-                                         method=call.method)
-        request.add_header("X-SLURM-USER-NAME", self.user)
-        request.add_header("X-SLURM-USER-TOKEN", token or self.token)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode(errors="replace")
+        return send(self.url, token or self.token, self.user, call)
 
     def record(self, name: str, call: HttpCall, token: str | None = None) -> Any:
         status, body = self.send(call, token)
