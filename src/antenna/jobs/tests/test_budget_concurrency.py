@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -14,43 +16,54 @@ from antenna.jobs.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+JOB = {"script": "#!/bin/bash\ntrue\n", "gpus": 1, "walltime_minutes": 60}  # 1 GPU-hour
 
-def test_fifty_concurrent_submissions_with_room_for_ten(tmp_path, settings, api):
-    settings.DATA_DIR = tmp_path
+
+def _allocation_of_ten_gpu_hours(factory_name: str) -> tuple[Any, Allocation]:
+    """(owner, allocation) of a granted Playground proposal of 10 GPU-hours."""
+    from antenna.proposals.services import proposal_submit
+
     operator = testing.make_operator()
-    factory = testing.make_factory("conc", gpus_per_node=4, max_nodes=1)
+    factory = testing.make_factory(factory_name, gpus_per_node=4, max_nodes=1)
     call = testing.make_call("playground", factories=[factory], by=operator)
     owner = testing.make_user()
     org = testing.make_org(owner)
     proposal = testing.make_proposal(owner, call, org, requested_gpu_hours=10)
-    from antenna.proposals.services import proposal_submit
-
     proposal_submit(proposal=proposal, by=owner)
-    allocation = Allocation.objects.get(proposal=proposal)
-    clients = [api(owner) for _ in range(50)]  # tokens made before the threads start
+    return owner, Allocation.objects.get(proposal=proposal)
+
+
+def _all_at_once(clients: list[Any], post: Callable[[Any], Any]) -> list[int]:
+    """`post(client)` from one thread per client, released together; the status codes."""
     statuses: list[int] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(50)
+    barrier = threading.Barrier(len(clients))
 
-    def submit(client) -> None:
+    def run(client: Any) -> None:
         try:
             barrier.wait()
-            # 1 GPU x 60 minutes = 1 GPU-hour: ten fit in 10 GPU-hours.
-            resp = client.post("/jobs", {"allocation": allocation.pk, "name": "c",
-                                         "script": "#!/bin/bash\ntrue\n", "gpus": 1,
-                                         "walltime_minutes": 60})
+            resp = post(client)
             with lock:
                 statuses.append(resp.status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return statuses
+
+
+def test_fifty_concurrent_submissions_with_room_for_ten(tmp_path, settings, api):
+    settings.DATA_DIR = tmp_path
+    owner, allocation = _allocation_of_ten_gpu_hours("conc")
+    clients = [api(owner) for _ in range(50)]  # tokens made before the threads start
+    statuses = _all_at_once(clients, lambda client: client.post(
+        "/jobs", {"allocation": allocation.pk, "name": "c", **JOB}))
     assert len(statuses) == 50
-    assert statuses.count(201) == 10, sorted(statuses)
+    assert statuses.count(201) == 10, sorted(statuses)  # ten 1-GPU-hour jobs fit in 10
     assert statuses.count(400) == 40, sorted(statuses)
     allocation.refresh_from_db()
     assert allocation.reserved_gpu_seconds == 10 * 3600
@@ -62,37 +75,11 @@ def test_concurrent_batches_never_over_commit(tmp_path, settings, api):
     """Twenty batches of 3 jobs at once on room for ten jobs: exactly three batches pass,
     each whole; the others store nothing."""
     settings.DATA_DIR = tmp_path
-    operator = testing.make_operator()
-    factory = testing.make_factory("conc-b", gpus_per_node=4, max_nodes=1)
-    call = testing.make_call("playground", factories=[factory], by=operator)
-    owner = testing.make_user()
-    org = testing.make_org(owner)
-    proposal = testing.make_proposal(owner, call, org, requested_gpu_hours=10)
-    from antenna.proposals.services import proposal_submit
-
-    proposal_submit(proposal=proposal, by=owner)
-    allocation = Allocation.objects.get(proposal=proposal)
+    owner, allocation = _allocation_of_ten_gpu_hours("conc-b")
     clients = [api(owner) for _ in range(20)]
-    statuses: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(20)
-
-    def submit(client) -> None:
-        try:
-            barrier.wait()
-            resp = client.post("/jobs/batch", {"allocation": allocation.pk, "jobs": [
-                {"name": f"b{i}", "script": "#!/bin/bash\ntrue\n", "gpus": 1,
-                 "walltime_minutes": 60} for i in range(3)]})
-            with lock:
-                statuses.append(resp.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = _all_at_once(clients, lambda client: client.post(
+        "/jobs/batch", {"allocation": allocation.pk,
+                        "jobs": [{"name": f"b{i}", **JOB} for i in range(3)]}))
     assert len(statuses) == 20
     assert statuses.count(201) == 3, sorted(statuses)  # 3 x 3 GPU-hours of 10
     assert statuses.count(400) == 17, sorted(statuses)
