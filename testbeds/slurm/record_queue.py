@@ -19,27 +19,19 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "src"))
+sys.path.insert(0, str(HERE))
+
+from rest_client import read_env, send  # noqa: E402
 
 from antenna.connectors.slurmrest.protocol import HttpCall, SubmitRequest  # noqa: E402
 from antenna.connectors.slurmrest.versions import api_for  # noqa: E402
 
 OUT = HERE / "recorded"
-
-
-def read_env(path: Path) -> dict[str, str]:
-    env = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'")
-    return env
 
 
 class Cluster:
@@ -54,19 +46,9 @@ class Cluster:
         self.gpus = int(env[f"ANTENNA_SLURM_{key}_GPUS_PER_NODE"])
 
     def send(self, call: HttpCall, *, as_root: bool = False) -> tuple[int, Any]:
-        data = json.dumps(call.body).encode() if call.body is not None else None
-        request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
-                                         method=call.method)
-        request.add_header("X-SLURM-USER-NAME", "root" if as_root else self.user)
-        request.add_header("X-SLURM-USER-TOKEN", self.root_token if as_root else self.token)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        return status, json.loads(raw)
+        if as_root:
+            return send(self.url, self.root_token, "root", call)
+        return send(self.url, self.token, self.user, call)
 
     def record(self, name: str, call: HttpCall) -> Any:
         status, body = self.send(call)

@@ -1,4 +1,4 @@
-"""What the recording scripts share (testbeds/slurm/record_accounts.py,
+"""What the recording scripts share (testbeds/slurm/record_accounts.py, record_queue.py,
 testbeds/slurm24/record.py): a testbed's env file, and one REST exchange with slurmrestd.
 Plain urllib on purpose: a recording is the server's answer, not the connector's reading of it.
 """
