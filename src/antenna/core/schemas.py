@@ -108,6 +108,9 @@ def _is_full_date(value: Any) -> bool:
     return isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None
 
 
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
 def _refuse_bool_int_mixup(cls: Any, value: Any, name: str | None) -> None:
     """JSON `true`/`false` is not a number and `0`/`1` is not a yes/no: pydantic would take
     either for the other, so an input would accept what its document says it refuses.
@@ -129,6 +132,11 @@ def _refuse_bool_int_mixup(cls: Any, value: Any, name: str | None) -> None:
         # A number is not a date and time either (pydantic would read it as a timestamp).
         raise ValueError(gettext_now("Give the date and time as text, like "
                                      "2026-03-31T14:00:00+02:00."))
+    if (isinstance(value, str) and int in kinds and not kinds & {str, float}
+            and not _INTEGER_TEXT.fullmatch(value)):
+        # A query string's number is text: pydantic would read "+0.0", " 7 " or "1_000" as
+        # whole numbers, which the document (type integer) does not allow.
+        raise ValueError(gettext_now("Give a whole number, like 20."))
     if not isinstance(value, bool | int):
         return
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float}:

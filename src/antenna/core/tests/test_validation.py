@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from antenna.testing import ApiClient, World, assert_error
@@ -418,3 +420,16 @@ def test_blank_texts_are_refused_by_the_schema(world, who, path, field, body, bl
     response = ApiClient(world.user(who)).post(path, {**body(world), field: blank})
     assert_error(response, 422, f"{field}: write something here")
     assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("text", ["+0.0", "1.0", " 7 ", "1_000"])
+@pytest.mark.parametrize("path", ["/site-accounts", "/jobs", "/proposals"])
+def test_query_numbers_are_whole_numbers_as_written(world, path, text):
+    """A query's integer is written as one: pydantic alone would read "+0.0" or "1_000"."""
+    response = ApiClient(world.user("owner")).get(f"{path}?limit={quote(text)}")
+    assert_error(response, 422, "limit: give a whole number, like 20.")
+
+
+def test_query_numbers_written_plainly_still_work(world):
+    response = ApiClient(world.user("owner")).get("/jobs?limit=5&offset=0")
+    assert response.status_code == 200
