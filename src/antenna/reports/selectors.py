@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -313,7 +313,8 @@ def used_by(f: ReportFilter, path: str | None) -> list[tuple[Any, int]]:
         plus, minus = (Q(*[Q(span=span, day__in=sorted(d)) for span, d in signs[sign].items()],
                          _connector=Q.OR) for sign in (1, -1))
         value: Any = (Case(When(minus, then=-F("jobs_gpu_seconds")),
-                           default=F("jobs_gpu_seconds")) if signs[-1]
+                           default=F("jobs_gpu_seconds"), output_field=BigIntegerField())
+                      if signs[-1]
                       else F("jobs_gpu_seconds"))
         day_group: Any = F(path) if path else TruncMonth("day")
         result += [(r["g"], r["t"]) for r in _usage_rows(f, UsageDay.objects.filter(plus | minus))
