@@ -36,7 +36,9 @@ from antenna.allocations.models import (
     Allocation,
     LedgerEntry,
     LedgerKind,
+    UsageDay,
     UsageMonth,
+    UsageSpan,
 )
 from antenna.allocations.states import AllocationState
 from antenna.calls.modes import AccessMode
@@ -520,8 +522,12 @@ def check_invariants(sample: int = 50) -> dict[str, Any]:
     over = Allocation.objects.filter(
         reserved_gpu_seconds__gt=models.F("granted_gpu_seconds") - models.F("used_gpu_seconds")
     ).count()
-    # the usage roll-up holds the same total as the jobs (the KPIs read it for "used")
+    # the usage roll-ups hold the same total as the jobs (the KPIs read them for "used"):
+    # by month, and by day and by week of the month (each charge once in each span)
     charged = Job.objects.aggregate(t=models.Sum("gpu_seconds_charged"))["t"] or 0
     rolled = UsageMonth.objects.aggregate(t=models.Sum("jobs_gpu_seconds"))["t"] or 0
+    spans = dict(UsageDay.objects.values_list("span").annotate(t=models.Sum("jobs_gpu_seconds"))
+                 .values_list("span", "t").order_by())
     return {"sampled": len(allocs), "unbalanced": unbalanced, "over_committed": over,
-            "usage_rollup_matches_jobs": charged == rolled}
+            "usage_rollup_matches_jobs": charged == rolled == spans.get(UsageSpan.DAY, 0)
+            == spans.get(UsageSpan.WEEK, 0)}

@@ -5,6 +5,7 @@ from antenna.allocations.models import (
     ExternalUsage,
     FactoryAccount,
     LedgerEntry,
+    UsageDay,
     UsageMonth,
 )
 from antenna.core.admin import ReadOnlyAdmin
@@ -57,3 +58,14 @@ class UsageMonthAdmin(ReadOnlyAdmin):
 
     list_display = ("allocation", "factory", "month", "jobs_gpu_seconds", "external_gpu_seconds")
     list_filter = ("factory", "month")
+
+
+@admin.register(UsageDay)
+class UsageDayAdmin(ReadOnlyAdmin):
+    """The usage roll-up by day and week of the month (periods inside a month): kept by the
+    settle path with `UsageMonth`, shown read-only."""
+
+    list_display = ("allocation", "factory", "span", "day", "jobs_gpu_seconds",
+                    "external_gpu_seconds")
+    list_filter = ("span", "factory")
+

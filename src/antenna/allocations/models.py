@@ -6,6 +6,7 @@ SQLite and PostgreSQL alike; the API and pages show GPU-hours.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -270,3 +271,54 @@ class UsageMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id} {self.factory_id} {self.month:%Y-%m}"
+
+
+class UsageSpan(models.IntegerChoices):
+    """What a `UsageDay` row covers: one day, or one week of the month (from its 1st, 8th,
+    15th, 22nd or 29th, seven days or to the month's end)."""
+
+    DAY = 1, _("day")
+    WEEK = 7, _("week of the month")
+
+
+def usage_week_of(day: dt.date) -> dt.date:
+    """The first day of `day`'s week of the month (the 1st, 8th, 15th, 22nd or 29th)."""
+    return day.replace(day=min(day.day - (day.day - 1) % 7, 29))
+
+
+class UsageDay(models.Model):
+    """The usage roll-up by day and by week of the month: what `UsageMonth` holds, finer, for
+    the periods that start or end inside a month (reports read the days at a period's ends
+    from here instead of the jobs). The same charges, counted on the same local end day;
+    each charge is in one row of each span (its day, its week).
+
+    Written only by `allocations.services.usage_month_add`, with `UsageMonth`, in the
+    transaction that writes the charge; the migration that created it filled it from the
+    records; `usage_months_rebuild` recomputes it with `UsageMonth`."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE,
+                                   related_name="usage_days")
+    factory = models.ForeignKey(Factory, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    span = models.PositiveSmallIntegerField(choices=UsageSpan.choices)
+    day = models.DateField()  # the day, or the first day of the week of the month
+    jobs_gpu_seconds = models.BigIntegerField(default=0)  # Σ Job.gpu_seconds_charged
+    external_gpu_seconds = models.BigIntegerField(default=0)  # Σ ExternalUsage.charged
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "factory", "span", "day"],
+                                    name="usage_day_once"),
+            models.UniqueConstraint(fields=["allocation", "span", "day"],
+                                    condition=Q(factory__isnull=True),
+                                    name="usage_day_once_unplaced"),
+            models.CheckConstraint(condition=Q(jobs_gpu_seconds__gte=0)
+                                   & Q(external_gpu_seconds__gte=0),
+                                   name="usage_day_not_negative"),
+            models.CheckConstraint(condition=Q(span__in=[1, 7]), name="usage_day_span"),
+        ]
+        indexes = [models.Index(fields=["span", "day"], name="usage_day_span_day")]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.factory_id} {self.get_span_display()} {self.day}"
+

@@ -18,7 +18,10 @@ from antenna.allocations.models import (
     FactoryAccount,
     LedgerEntry,
     LedgerKind,
+    UsageDay,
     UsageMonth,
+    UsageSpan,
+    usage_week_of,
 )
 from antenna.allocations.states import ALLOCATION_MACHINE, AllocationState
 from antenna.core.audit import audit_record
@@ -280,21 +283,31 @@ def usage_month_of(moment: dt.datetime) -> dt.date:
 
 def usage_month_add(*, allocation_id: int, factory_id: int | None, at: dt.datetime,
                     jobs_delta: int = 0, external_delta: int = 0) -> None:
-    """Add a charge (or a correction's difference) to the allocation's usage roll-up for
-    `at`'s month. Called inside the transaction that writes the charge, after the allocation
-    row was updated or locked there: writers of one allocation are serialised by that row
-    lock, so the update-or-create below cannot race."""
+    """Add a charge (or a correction's difference) to the allocation's usage roll-ups for
+    `at`'s local month (`UsageMonth`), week of the month and day (`UsageDay`). Called inside
+    the transaction that writes the charge, after the allocation row was updated or locked
+    there: writers of one allocation are serialised by that row lock, so the
+    update-or-create below cannot race."""
     if not (jobs_delta or external_delta):
         return
     month = usage_month_of(at)
     where = Q(factory__isnull=True) if factory_id is None else Q(factory_id=factory_id)
-    updated = UsageMonth.objects.filter(where, allocation_id=allocation_id, month=month).update(
-        jobs_gpu_seconds=F("jobs_gpu_seconds") + jobs_delta,
-        external_gpu_seconds=F("external_gpu_seconds") + external_delta)
+    add = {"jobs_gpu_seconds": F("jobs_gpu_seconds") + jobs_delta,
+           "external_gpu_seconds": F("external_gpu_seconds") + external_delta}
+    updated = UsageMonth.objects.filter(where, allocation_id=allocation_id,
+                                        month=month).update(**add)
     if not updated:
         UsageMonth.objects.create(allocation_id=allocation_id, factory_id=factory_id,
                                   month=month, jobs_gpu_seconds=jobs_delta,
                                   external_gpu_seconds=external_delta)
+    day = timezone.localtime(at).date()
+    for span, start in ((UsageSpan.DAY, day), (UsageSpan.WEEK, usage_week_of(day))):
+        updated = UsageDay.objects.filter(where, allocation_id=allocation_id, span=span,
+                                          day=start).update(**add)
+        if not updated:
+            UsageDay.objects.create(allocation_id=allocation_id, factory_id=factory_id,
+                                    span=span, day=start, jobs_gpu_seconds=jobs_delta,
+                                    external_gpu_seconds=external_delta)
 
 
 # -- Each allocation an account at its factories (written by the worker, jobs/slurm_accounts) --

@@ -560,42 +560,60 @@ def job_record_tasks(*, job: Job, tasks: tuple[TaskStatus, ...]) -> int:
 
 
 def usage_months_rebuild(allocation_ids: list[int] | None = None) -> int:
-    """Recompute `allocations.UsageMonth` and `Allocation.first_job_started_at` from the jobs
-    and external usages (of `allocation_ids`, else of every allocation), for records written
-    without the services (the benchmark's and the demo's seeding). Returns the roll-up rows
-    written. The settle path keeps both current; this only repeats what it would have done."""
+    """Recompute the usage roll-ups (`allocations.UsageMonth`, `allocations.UsageDay`) and
+    `Allocation.first_job_started_at` from the jobs and external usages (of `allocation_ids`,
+    else of every allocation), for records written without the services (the benchmark's
+    and the demo's seeding). Returns the month rows written. The settle path keeps them
+    current; this only repeats what it would have done: each charge on its local end day
+    (creation if none), the weeks and months summed from the days."""
     from django.db.models import Min, Sum
-    from django.db.models.functions import Coalesce, TruncMonth
+    from django.db.models.functions import Coalesce, TruncDate
 
-    from antenna.allocations.models import ExternalUsage, UsageMonth
+    from antenna.allocations.models import (
+        ExternalUsage,
+        UsageDay,
+        UsageMonth,
+        UsageSpan,
+        usage_week_of,
+    )
 
     def scoped(qs):  # type: ignore[no-untyped-def]
         return qs if allocation_ids is None else qs.filter(allocation_id__in=allocation_ids)
 
-    rows: dict[tuple[int, int | None, dt.date], UsageMonth] = {}
+    months: dict[tuple[int, int | None, dt.date], UsageMonth] = {}
+    spans: dict[tuple[int, int | None, int, dt.date], UsageDay] = {}
 
-    def row(allocation_id: int, factory_id: int | None, month: dt.datetime | dt.date,
-            ) -> UsageMonth:
-        day = timezone.localtime(month).date() if isinstance(month, dt.datetime) else month
-        key = (allocation_id, factory_id, day)
-        if key not in rows:
-            rows[key] = UsageMonth(allocation_id=allocation_id, factory_id=factory_id,
-                                   month=day)
-        return rows[key]
+    def add(allocation_id: int, factory_id: int | None, day: dt.date, jobs: int,
+            external: int) -> None:
+        key = (allocation_id, factory_id, day.replace(day=1))
+        if key not in months:
+            months[key] = UsageMonth(allocation_id=allocation_id, factory_id=factory_id,
+                                     month=key[2])
+        months[key].jobs_gpu_seconds += jobs
+        months[key].external_gpu_seconds += external
+        for span, start in ((UsageSpan.DAY, day), (UsageSpan.WEEK, usage_week_of(day))):
+            k = (allocation_id, factory_id, int(span), start)
+            if k not in spans:
+                spans[k] = UsageDay(allocation_id=allocation_id, factory_id=factory_id,
+                                    span=span, day=start)
+            spans[k].jobs_gpu_seconds += jobs
+            spans[k].external_gpu_seconds += external
 
     for r in (scoped(Job.objects.filter(gpu_seconds_charged__gt=0))
-              .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
-              .values("allocation_id", "factory_id", "m")
+              .annotate(d=TruncDate(Coalesce("finished_at", "created_at")))
+              .values("allocation_id", "factory_id", "d")
               .annotate(t=Sum("gpu_seconds_charged")).order_by()):
-        row(r["allocation_id"], r["factory_id"], r["m"]).jobs_gpu_seconds += r["t"]
+        add(r["allocation_id"], r["factory_id"], r["d"], r["t"], 0)
     for r in (scoped(ExternalUsage.objects.filter(charged_gpu_seconds__gt=0))
-              .annotate(m=TruncMonth(Coalesce("finished_at", "created_at")))
-              .values("allocation_id", "factory_id", "m")
+              .annotate(d=TruncDate(Coalesce("finished_at", "created_at")))
+              .values("allocation_id", "factory_id", "d")
               .annotate(t=Sum("charged_gpu_seconds")).order_by()):
-        row(r["allocation_id"], r["factory_id"], r["m"]).external_gpu_seconds += r["t"]
+        add(r["allocation_id"], r["factory_id"], r["d"], 0, r["t"])
     with transaction.atomic():
         scoped(UsageMonth.objects.all()).delete()
-        UsageMonth.objects.bulk_create(rows.values(), batch_size=5_000)
+        scoped(UsageDay.objects.all()).delete()
+        UsageMonth.objects.bulk_create(months.values(), batch_size=5_000)
+        UsageDay.objects.bulk_create(spans.values(), batch_size=5_000)
         firsts = dict(scoped(Job.objects.filter(started_at__isnull=False))
                       .values_list("allocation_id").annotate(m=Min("started_at"))
                       .values_list("allocation_id", "m").order_by())
@@ -604,4 +622,4 @@ def usage_months_rebuild(allocation_ids: list[int] | None = None) -> int:
         allocations.update(first_job_started_at=None)
         changed = [Allocation(pk=pk, first_job_started_at=at) for pk, at in firsts.items()]
         Allocation.objects.bulk_update(changed, ["first_job_started_at"], batch_size=2_000)
-    return len(rows)
+    return len(months)

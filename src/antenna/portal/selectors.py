@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,9 @@ from antenna.jobs.states import JobState
 from antenna.organizations.models import Organization, OrganizationKind, Region
 from antenna.proposals.models import Proposal
 from antenna.proposals.states import ProposalState
+from antenna.reports.caching import cache_seconds, report_cached
+from antenna.reports.filters import group_from, report_filter_from
+from antenna.reports.pages import overview_kpis
 
 NEARING_END_DAYS = 30
 
@@ -209,6 +213,25 @@ def overview() -> Overview:
         proposals=sum(ms.values()), hours=rows,
         first_time_hpc=Organization.objects.filter(first_time_hpc=True).count(),
     )
+
+
+def overview_of_everyone(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The operators' and observers' overview (the counts, and the indicators of everyone for
+    the filter in `params`): about twenty queries over every record, so kept in the report
+    cache (`reports.caching`, `ANTENNA_REPORTS_CACHE_SECONDS`) per filter, day and language;
+    `computed_at` and `cache_minutes` let the page say how old the figures may be. Raises
+    ValidationFailed on a bad parameter (nothing is computed then)."""
+    f = report_filter_from(params)
+    group = group_from(params)
+
+    def compute() -> dict[str, Any]:
+        counts = overview()
+        return {"o": counts, "chart": counts.chart(), "k": overview_kpis(params, None),
+                "computed_at": timezone.now()}
+
+    figures = report_cached("overview", (f.query_string(), group,
+                                         timezone.localdate().isoformat()), compute)
+    return {**figures, "cache_minutes": cache_seconds() // 60}
 
 
 def recent_jobs_of(user: User, limit: int = 5) -> list[Job]:

@@ -30,9 +30,9 @@ from antenna.portal.selectors import (
     CONSOLE_LIMIT,
     allocations_to_watch,
     factory_queues,
+    overview_of_everyone,
     recent_jobs_of,
 )
-from antenna.portal.selectors import overview as overview_counts
 from antenna.portal.triage import Recommendation, Route, recommend
 from antenna.proposals.selectors import decision_queue, proposal_list
 from antenna.reports.filters import scope_of
@@ -129,13 +129,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     indicators. Anyone else signed in: the indicators of their own organisations only."""
     user = current_user(request)
     scope = scope_of(user)
+    if scope is not None:
+        try:
+            kpis = overview_kpis(request.GET, scope)
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            kpis = overview_kpis({}, scope)
+        return render(request, "portal/overview.html", {"o": None, "k": kpis})
     try:
-        kpis = overview_kpis(request.GET, scope)
+        figures = overview_of_everyone(request.GET)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
-        kpis = overview_kpis({}, scope)
-    if scope is not None:
-        return render(request, "portal/overview.html", {"o": None, "k": kpis})
-    counts = overview_counts()
-    return render(request, "portal/overview.html",
-                  {"o": counts, "chart": counts.chart(), "k": kpis})
+        figures = overview_of_everyone({})
+    return render(request, "portal/overview.html", figures)

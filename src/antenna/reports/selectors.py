@@ -10,15 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from antenna.allocations.models import Allocation, UsageMonth, hours
+from antenna.allocations.models import Allocation, UsageDay, UsageMonth, UsageSpan, hours
 from antenna.allocations.states import AllocationState
 from antenna.calls.modes import MODE_DEFAULTS, AccessMode
 from antenna.core.workdays import add_months, working_days_between_many
-from antenna.jobs.models import Job
 from antenna.organizations.models import Organization, OrganizationKind, Region, Sector
 from antenna.proposals.models import Openness, Proposal
 from antenna.proposals.states import ProposalState
@@ -187,37 +186,23 @@ def _allocations(f: ReportFilter) -> QuerySet[Allocation]:
     return qs
 
 
-def _charged_jobs(f: ReportFilter) -> QuerySet[Job]:
-    """Charged jobs of the filter's organisations, factory and mode (any end day)."""
-    qs = (Job.objects.filter(gpu_seconds_charged__isnull=False)
-          .annotate(used_at=Coalesce("finished_at", "created_at"))
-          .filter(f.organization_q("allocation__organization__")))
+def _usage_rows(f: ReportFilter, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The roll-up rows (`UsageMonth` or `UsageDay`) of the filter's organisations, factory
+    and mode."""
+    qs = qs.filter(f.organization_q("allocation__organization__"), jobs_gpu_seconds__gt=0)
     if f.factory:
         qs = qs.filter(factory_id=f.factory)
     if f.mode:
         qs = qs.filter(allocation__proposal__call__mode=f.mode)
     return qs
-
-
-def _usage_months(f: ReportFilter) -> QuerySet[UsageMonth]:
-    qs = UsageMonth.objects.filter(f.organization_q("allocation__organization__"),
-                                   jobs_gpu_seconds__gt=0)
-    if f.factory:
-        qs = qs.filter(factory_id=f.factory)
-    if f.mode:
-        qs = qs.filter(allocation__proposal__call__mode=f.mode)
-    return qs
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 def period_split(date_from: dt.date | None, date_to: dt.date | None,
                  ) -> tuple[dt.date | None, dt.date | None, list[tuple[dt.date, dt.date]]]:
     """Split a period of days into whole months (first month, month after the last, either
     None when open; first >= after: none) and the days left over at its ends, as [start,
-    end) ranges. The whole months are read from the usage roll-up, the days from the jobs."""
+    end) ranges. The whole months are read from the usage roll-up by month, the days from
+    the roll-up by day and week (`used_by`)."""
     end = date_to + dt.timedelta(days=1) if date_to else None
     first = date_from if date_from is None or date_from.day == 1 \
         else add_months(date_from.replace(day=1), 1)
@@ -233,32 +218,107 @@ def period_split(date_from: dt.date | None, date_to: dt.date | None,
     return first, after, days
 
 
+# A signed term of the roll-ups: (span, first day) -> +1 or -1; span a `UsageSpan` (a day, a
+# week of the month: `UsageDay`) or MONTH (`UsageMonth`).
+MONTH = 0
+Terms = dict[tuple[int, dt.date], int]
+_TERM_COST = {UsageSpan.DAY: 1.0, UsageSpan.WEEK: 1.5, MONTH: 2.0}  # ~ rows read, relative
+
+
+def _weeks_of(month: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The weeks of the month (from its 1st, 8th, 15th, 22nd, 29th) as [start, end)."""
+    after = add_months(month, 1)
+    starts = [month + dt.timedelta(days=d) for d in (0, 7, 14, 21, 28)]
+    return [(s, min(s + dt.timedelta(days=7), after) if s.day < 29 else after)
+            for s in starts if s < after]
+
+
+def _span_days(start: dt.date, end: dt.date) -> set[dt.date]:
+    return {start + dt.timedelta(days=i) for i in range((end - start).days)}
+
+
+def _week_terms(month: dt.date, days: set[dt.date]) -> Terms:
+    """`days` (of one month) as weeks wholly in it, plus each other week's days, or the week
+    minus its days not in `days` when that reads fewer rows."""
+    terms: Terms = {}
+    for start, end in _weeks_of(month):
+        week = _span_days(start, end)
+        inside, outside = week & days, week - days
+        if not inside:
+            continue
+        if not outside:
+            terms[(UsageSpan.WEEK, start)] = 1
+        elif len(inside) <= len(outside) + 1:
+            terms.update({(UsageSpan.DAY, d): 1 for d in inside})
+        else:
+            terms[(UsageSpan.WEEK, start)] = 1
+            terms.update({(UsageSpan.DAY, d): -1 for d in outside})
+    return terms
+
+
+def _cost(terms: Terms) -> float:
+    return sum(_TERM_COST[span] for span, _ in terms)
+
+
+def usage_terms(start: dt.date, end: dt.date) -> Terms:
+    """The days [start, end) as signed roll-up terms whose sum is their usage: per month, the
+    cheaper of its days read directly (`_week_terms`) and the whole month minus the other
+    days. A month term is always +1."""
+    terms: Terms = {}
+    while start < end:
+        month = start.replace(day=1)
+        stop = min(add_months(month, 1), end)
+        days = _span_days(start, stop)
+        direct = _week_terms(month, days)
+        rest = _span_days(month, add_months(month, 1)) - days
+        complement = {(MONTH, month): 1} | {k: -v for k, v in _week_terms(month, rest).items()}
+        terms.update(complement if _cost(complement) < _cost(direct) else direct)
+        start = stop
+    return terms
+
+
 def used_by(f: ReportFilter, path: str | None) -> list[tuple[Any, int]]:
-    """GPU-seconds charged to jobs, per value of `path` (a relation path valid from a job and
-    from a usage month: `allocation__...`, or `factory__...` for the factory that ran it;
-    None: per local end month), in the filter's period by the job's end day (creation if
-    none). Whole months come from the usage roll-up (`allocations.UsageMonth`, kept by the
-    settle path), the days at the period's ends from the jobs themselves (indexed on their
-    end): two queries at most."""
+    """GPU-seconds charged to jobs, per value of `path` (a relation path valid from a usage
+    roll-up row: `allocation__...`, or `factory__...` for the factory that ran it; None: per
+    local end month), in the filter's period by the job's end day (creation if none). Whole
+    months come from the usage roll-up by month (`allocations.UsageMonth`, kept by the settle
+    path), the days at the period's ends from the roll-up by day and week of the month
+    (`allocations.UsageDay`, `usage_terms`): two queries at most, whatever the jobs. A group
+    may come back in several pairs (to add up); none is zero."""
     first, after, days = period_split(f.date_from, f.date_to)
+    terms: Terms = {}
+    for start, end in days:
+        terms.update(usage_terms(start, end))
     result: list[tuple[Any, int]] = []
-    months = _usage_months(f)
-    if first is not None:
-        months = months.filter(month__gte=first)
-    if after is not None:
-        months = months.filter(month__lt=after)
+    whole: Q | None = None
     if first is None or after is None or first < after:
+        whole = Q()
+        if first is not None:
+            whole &= Q(month__gte=first)
+        if after is not None:
+            whole &= Q(month__lt=after)
+    extra = [day for (span, day) in terms if span == MONTH]
+    if extra:
+        whole = Q(month__in=extra) if whole is None else whole | Q(month__in=extra)
+    if whole is not None:
         group: Any = F(path) if path else F("month")
-        result += [(r["g"], r["t"]) for r in months.annotate(g=group).values("g")
-                   .annotate(t=Sum("jobs_gpu_seconds")).order_by()]
-    if days:
-        span = Q()
-        for start, end in days:
-            span |= Q(used_at__gte=_local_midnight(start), used_at__lt=_local_midnight(end))
-        job_group: Any = F(path) if path else TruncMonth("used_at")
-        result += [(r["g"], r["t"]) for r in _charged_jobs(f).filter(span)
-                   .annotate(g=job_group).values("g")
-                   .annotate(t=Sum("gpu_seconds_charged")).order_by()]
+        result += [(r["g"], r["t"]) for r in _usage_rows(f, UsageMonth.objects.filter(whole))
+                   .annotate(g=group).values("g").annotate(t=Sum("jobs_gpu_seconds"))
+                   .order_by()]
+    signs: dict[int, dict[int, list[dt.date]]] = {1: defaultdict(list), -1: defaultdict(list)}
+    for (span, day), sign in terms.items():
+        if span != MONTH:
+            signs[sign][span].append(day)
+    if signs[1] or signs[-1]:
+        plus, minus = (Q(*[Q(span=span, day__in=sorted(d)) for span, d in signs[sign].items()],
+                         _connector=Q.OR) for sign in (1, -1))
+        value: Any = (Case(When(minus, then=-F("jobs_gpu_seconds")),
+                           default=F("jobs_gpu_seconds"), output_field=BigIntegerField())
+                      if signs[-1]
+                      else F("jobs_gpu_seconds"))
+        day_group: Any = F(path) if path else TruncMonth("day")
+        result += [(r["g"], r["t"]) for r in _usage_rows(f, UsageDay.objects.filter(plus | minus))
+                   .annotate(g=day_group).values("g").annotate(t=Sum(value)).order_by()]
     return result
 
 
@@ -302,7 +362,8 @@ def hours_by(group: str, f: ReportFilter | None = None) -> list[HoursRow]:
     for key, total in used_by(f, None if group == "month" else exprs[2]):
         totals[_month_key(key) if group == "month" else key] += total or 0
     for key, total in totals.items():
-        row(key).used += hours(total)
+        if total:  # a month less its days outside the period may leave nothing
+            row(key).used += hours(total)
     if group == "month":
         return [rows[k] for k in sorted(rows)]
     order = list(_LABELS.get(group, {}))

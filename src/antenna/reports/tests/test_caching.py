@@ -47,3 +47,47 @@ def test_the_cached_outlook_is_per_reader_scope(kpi_world, settings):
     # the operator's page reads the entry the API filled: the same history
     again = ApiClient(kpi_world.observer).get("/outlook").json()
     assert again["history"] == everyone["history"]
+
+
+def _hours_chart(html: str) -> dict:
+    import json
+
+    marker = 'id="kpi-hours-data" type="application/json">'
+    return json.loads(html.split(marker)[1].split("</script>")[0])
+
+
+def test_the_overview_of_everyone_is_cached_per_filter_and_says_so(
+        kpi_world, settings, django_assert_max_num_queries):
+    """Operators and observers: computed once per filter (about twenty queries), then served
+    from the cache (the session and the user only) with the time it was computed; a member's
+    page is always computed from the records of now."""
+    settings.ANTENNA_REPORTS_CACHE_SECONDS = 600
+    operator, observer = Client(), Client()
+    operator.force_login(kpi_world.operator)
+    observer.force_login(kpi_world.observer)
+    first = operator.get("/overview/?group_by=kind").content.decode()
+    assert "up to 10 minutes behind the records" in first
+    kpi_world.p3.__class__.objects.filter(pk=kpi_world.p3.pk).update(requested_gpu_hours=5000)
+    with django_assert_max_num_queries(2):  # session, user: nothing recomputed
+        again = observer.get("/overview/?group_by=kind").content.decode()
+    assert _hours_chart(again) == _hours_chart(first)
+    # another filter: its own entry, from the records of now
+    other = operator.get("/overview/?group_by=kind&mode=fast_lane").content.decode()
+    assert sum(_hours_chart(other)["requested"]) == sum(_hours_chart(first)["requested"]) \
+        - 100 - 200 - 1000 + 5000
+    # a bad filter is refused before anything is cached or computed for it
+    assert "YYYY-MM-DD" in operator.get("/overview/?from=yesterday", follow=True
+                                        ).content.decode()
+    # a member: never from the cache
+    single = make_user()
+    add_member(kpi_world.university, single)
+    member = Client()
+    member.force_login(single)
+    mine = _hours_chart(member.get("/overview/?group_by=kind").content.decode())
+    assert mine["requested"] == [5000.0]
+    assert "behind the records" not in member.get("/overview/").content.decode()
+    # turned off: the records of now, and no sentence about the cache
+    settings.ANTENNA_REPORTS_CACHE_SECONDS = 0
+    fresh = operator.get("/overview/?group_by=kind").content.decode()
+    assert sum(_hours_chart(fresh)["requested"]) == sum(_hours_chart(first)["requested"]) + 4000
+    assert "behind the records" not in fresh
