@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
+from antenna.allocations.selectors import is_member_checked
 from antenna.allocations.services import (
     allocation_first_job_started,
     budget_correct,
@@ -54,8 +55,8 @@ def candidate_factories(allocation: Allocation) -> list[Factory]:
         return [allocation.factory] if allocation.factory else []
     if allocation.proposal_id is None:
         return list(Factory.objects.all())
-    return list(allocation.proposal.call.factories.order_by("name")) if allocation.proposal \
-        else []
+    # One query from the proposal's id (not through the proposal and its call).
+    return list(Factory.objects.filter(calls__proposals=allocation.proposal_id).order_by("name"))
 
 
 def _fitting(factories: list[Factory], *, gpus: int, walltime_minutes: int) -> list[Factory]:
@@ -168,7 +169,8 @@ def job_submit(
     Refused with BudgetExceeded (nothing stored, nothing reserved) when the allocation cannot
     cover GPUs x walltime x the factory's factor (x the tasks of an array).
     """
-    if not is_member(by, allocation.organization):
+    member = is_member_checked(allocation, by)  # read with the allocation (`allocation_for_submit`)
+    if not (member if member is not None else is_member(by, allocation.organization)):
         raise PermissionDenied(_("Only members of %(org)s can run jobs on this allocation.")
                                % {"org": allocation.organization.legal_name})
     _validate(name=name, script=script, gpus=gpus, walltime_minutes=walltime_minutes,
