@@ -70,7 +70,7 @@ def _draft(spec: JobSpecIn, factories: dict[int, Any]) -> JobDraft:
 def submit_batch(request: HttpRequest, payload: JobBatchIn) -> Any:
     """Up to 1000 jobs on one allocation, all or nothing: one reservation for their sum."""
     user = current_user(request)
-    allocation = allocation_for_user(user, payload.allocation)
+    allocation = allocation_for_submit(user, payload.allocation)
     factories = factories_by_id({spec.factory for spec in payload.jobs
                                  if spec.factory is not None})
     jobs = jobs_submit_batch(by=user, allocation=allocation,
