@@ -29,7 +29,7 @@ def insert_select(obj: models.Model, *, source: str,
             values.append(computed[field.attname])
             continue
         value = field.pre_save(obj, add=True)
-        values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+        values.append(f"CAST(%s AS {field.db_type(connection)})")
         params.append(field.get_db_prep_save(value, connection))
     # Names from the model, SQL given by the caller's code; every value is a parameter.
     sql = (f"INSERT INTO {qn(obj._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608

@@ -13,5 +13,7 @@ class FloorRow(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects: models.Manager[FloorRow] = models.Manager()
+
     def __str__(self) -> str:
         return f"floor row {self.pk}"
