@@ -127,6 +127,8 @@ def main() -> int:
     ap.add_argument("--worker-class", default="sync", help="sync or gthread")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument("--scenarios", default="",
+                    help="only these, comma-separated (e.g. floor,submit); default: all")
     ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18431")))
     ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55442")))
     ap.add_argument("--out", default="")
@@ -177,11 +179,13 @@ def main() -> int:
             [("submit_hot", max(users), 0.0)]
         if not args.smoke:  # paced: 200 clients each reading once a second or so
             plan.append(("read", max(users), 2.0))
+        if args.scenarios:
+            plan = [p for p in plan if p[0] in args.scenarios.split(",")]
         for scenario, n, wait in plan:
             print(f"locust {scenario} at {n} clients (wait {wait} s) for {args.seconds} s",
                   flush=True)
             runs.append(locust_run(scenario, n, args.seconds, host, fixture, tmp, env, wait))
-        if not args.no_wrk and shutil.which("wrk"):
+        if not args.no_wrk and not args.scenarios and shutil.which("wrk"):
             fx = json.loads(fixture.read_text())["clients"][0]
             wrk_seconds = max(5, args.seconds // 2)
             for n in users:
