@@ -216,7 +216,10 @@ def _store_in_one_statement(job: Job, *, by: User, after: dict[str, object]) -> 
     """PostgreSQL: reserve the budget and insert the job, its ledger entry and its audit event
     in ONE statement (one round trip): the inserts read the row the reservation's conditional
     UPDATE returns, so a refused reservation inserts nothing, and concurrent submits are
-    exact as with `budget_reserve` (the UPDATE's condition is re-checked on the locked row)."""
+    exact as with `budget_reserve` (the UPDATE's condition is re-checked on the locked row).
+    Model `save()` and signals are bypassed (no receiver is connected for these models): a hook
+    that must follow every submit belongs in `job_submit`, for both paths (`on_commit` runs at
+    once here, the statement having committed unless an outer transaction holds it)."""
     allocation = job.allocation
     reserve, reserve_params = budget_reserve_sql(allocation_id=allocation.pk,
                                                  gpu_seconds=job.gpu_seconds_reserved)
