@@ -29,7 +29,7 @@ test: $(STAMP)
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml bench/pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e './bench[plots,load]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e './bench[plots,load,profile]'
 	@rm -f $(VENV)/.installed-bench-*
 	@touch $(BENCH_STAMP)
 

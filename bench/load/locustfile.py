@@ -8,6 +8,8 @@ Environment:
   BENCH_SCENARIO  read       GET /jobs/{id} and GET /jobs?allocation= (1:1)
                   submit     POST /jobs, each client on its own organisation's allocation
                   submit_hot POST /jobs, every client on the same allocation (lock contention)
+                  floor      POST /bench/floor with the same token and body as `submit`: the
+                             stack's floor (antenna_bench.floor: token lookup + one INSERT)
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class ApiClient(FastHttpUser):
             self.client.get(f"/api/v1/jobs?allocation={self.allocation}&limit=20",
                             headers=self.headers, name="GET /jobs?allocation=")
         else:
-            with self.client.post("/api/v1/jobs", data=self.body, headers=self.headers,
-                                  name="POST /jobs", catch_response=True) as response:
+            path, name = (("/bench/floor", "POST /bench/floor") if SCENARIO == "floor"
+                          else ("/api/v1/jobs", "POST /jobs"))
+            with self.client.post(path, data=self.body, headers=self.headers,
+                                  name=name, catch_response=True) as response:
                 if response.status_code != 201:
                     response.failure(f"{response.status_code}: {response.text[:200]}")

@@ -12,6 +12,14 @@ Scenarios (closed loop, no think time; see locustfile.py):
   read        GET /jobs/{id} + GET /jobs?allocation=&limit=20, each client its own organisation
   submit      POST /jobs, each client on its own organisation's allocation
   submit_hot  POST /jobs, every client on ONE allocation (the budget row's lock contention)
+  floor       POST /bench/floor, the same clients and bodies as `submit`, run just before it:
+              the stack's floor (issue #13), a bare Django view on the same gunicorn and
+              PostgreSQL that looks the token up by its hash and inserts one row
+              (bench/src/antenna_bench/floor). `floor_ratio` = submits/s / floor req/s.
+
+gunicorn serves `antenna_bench.floor.wsgi`: Antenna's settings and URLs plus the floor route
+(benchmark code, never in the product). Last, `bench/load/cpu.py` measures the CPU time and
+the queries of one submit and of one floor request in-process.
 """
 
 # ruff: noqa: S603, S607  (runs this repository's own scripts and tools, on loopback)
@@ -98,6 +106,16 @@ def wrk_run(name: str, url: str, token: str, connections: int, seconds: int) -> 
                                  "p99_ms": _ms(lat.get("99", ""))}}}
 
 
+def floor_ratios(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per number of clients: submits/s, the floor's req/s measured just before, their ratio."""
+    rps = {(r["scenario"], r["users"]): r["endpoints"]["Aggregated"]["rps"]
+           for r in runs if r["scenario"] in ("floor", "submit")}
+    return {str(users): {"submit_rps": rps[("submit", users)], "floor_rps": floor,
+                         "ratio": round(rps[("submit", users)] / floor, 3) if floor else 0.0}
+            for (scenario, users), floor in rps.items()
+            if scenario == "floor" and ("submit", users) in rps}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--smoke", action="store_true", help="tiny: 5 s at 5 clients")
@@ -109,6 +127,8 @@ def main() -> int:
     ap.add_argument("--worker-class", default="sync", help="sync or gthread")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument("--scenarios", default="",
+                    help="only these, comma-separated (e.g. floor,submit); default: all")
     ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18431")))
     ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55442")))
     ap.add_argument("--out", default="")
@@ -135,14 +155,16 @@ def main() -> int:
         env = server_env(dict(os.environ), database_url=url, data_dir=tmp,
                          secret="load-bench-not-secret")
         antenna = str(BIN / "antenna")
-        sh([antenna, "migrate", "-v0"], env)
+        # --run-syncdb: the floor's table (an app without migrations, benchmark only).
+        sh([antenna, "migrate", "-v0", "--run-syncdb"],
+           {**env, "DJANGO_SETTINGS_MODULE": "antenna_bench.floor.settings"})
         seeded = sh([str(BIN / "antenna-bench"), "seed-scale",
                      "--organizations", str(args.organizations), "--jobs", str(args.jobs)], env)
         result["seed"] = seeded.stdout.strip().splitlines()[-1]
         fixture = tmp / "fixture.json"
         result["fixture"] = sh([sys.executable, str(ROOT / "bench/load/prepare.py"),
                                 str(fixture), str(max(users))], env).stdout.strip()
-        cmd = [str(BIN / "gunicorn"), "antenna.config.wsgi", "-b", f"127.0.0.1:{args.port}",
+        cmd = [str(BIN / "gunicorn"), "antenna_bench.floor.wsgi", "-b", f"127.0.0.1:{args.port}",
                "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
                "--backlog", "2048", "--timeout", "60", "--pid", str(tmp / "gunicorn.pid"),
                "--log-level", "warning"]
@@ -152,15 +174,18 @@ def main() -> int:
         host = f"http://127.0.0.1:{args.port}"
         wait_http(f"{host}/api/v1/jobs")
         runs = []
-        plan = [("read", u, 0.0) for u in users] + [("submit", u, 0.0) for u in users] + \
+        plan = [("read", u, 0.0) for u in users] + \
+            [(s, u, 0.0) for u in users for s in ("floor", "submit")] + \
             [("submit_hot", max(users), 0.0)]
         if not args.smoke:  # paced: 200 clients each reading once a second or so
             plan.append(("read", max(users), 2.0))
+        if args.scenarios:
+            plan = [p for p in plan if p[0] in args.scenarios.split(",")]
         for scenario, n, wait in plan:
             print(f"locust {scenario} at {n} clients (wait {wait} s) for {args.seconds} s",
                   flush=True)
             runs.append(locust_run(scenario, n, args.seconds, host, fixture, tmp, env, wait))
-        if not args.no_wrk and shutil.which("wrk"):
+        if not args.no_wrk and not args.scenarios and shutil.which("wrk"):
             fx = json.loads(fixture.read_text())["clients"][0]
             wrk_seconds = max(5, args.seconds // 2)
             for n in users:
@@ -170,6 +195,10 @@ def main() -> int:
                     print(f"wrk {name} at {n} connections for {wrk_seconds} s", flush=True)
                     runs.append(wrk_run(name, host + path, fx["token"], n, wrk_seconds))
         result["runs"] = runs
+        result["floor_ratio"] = floor_ratios(runs)
+        cpu = sh([sys.executable, str(ROOT / "bench/load/cpu.py"), str(fixture),
+                  "--n", "50" if args.smoke else "300"], env)
+        result["in_process"] = json.loads(cpu.stdout.strip().splitlines()[-1])
         check = ("import django; django.setup(); import json; "
                  "from antenna_bench.seeding import check_invariants; "
                  "from antenna.jobs.models import Job; "
@@ -185,6 +214,13 @@ def main() -> int:
                 print(f"{run['tool']:6} {run['scenario']:36} {run['users']:4} clients  "
                       f"{ep:24} {s['rps']:8.1f} req/s  p50 {s['p50_ms']:7.1f} ms  "
                       f"p99 {s['p99_ms']:7.1f} ms  failures {s['failures']}")
+        for users_, r in result["floor_ratio"].items():
+            print(f"{users_} clients: submits {r['submit_rps']}/s, floor {r['floor_rps']}/s, "
+                  f"ratio {r['ratio']}")
+        ip = result["in_process"]
+        print(f"in-process CPU per request: submit {ip['submit']['cpu_ms']} ms "
+              f"({ip['submit']['queries']} queries), floor {ip['floor']['cpu_ms']} ms "
+              f"({ip['floor']['queries']} queries)")
         print(f"invariants after: {result['invariants_after']}")
         print(f"wrote {out}")
         return 0

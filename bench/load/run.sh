@@ -6,4 +6,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 py=${PYTHON:-$root/.venv/bin/python}
 cd "$root"
-exec timeout --signal=TERM --kill-after=30 330 "$py" "bench/load/run.py" "$@"
+exec timeout --signal=TERM --kill-after=30 420 "$py" "bench/load/run.py" "$@"

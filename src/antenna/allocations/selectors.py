@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from antenna.allocations.models import (
     hours,
 )
 from antenna.core.errors import NotFound
+from antenna.organizations.models import Membership
 
 
 def allocation_list(*, user: User, organization: int | None = None, state: str | None = None,
@@ -43,6 +44,32 @@ def allocation_for_user(user: User, pk: int) -> Allocation:
     if allocation is None:
         raise NotFound(_("Allocation %(pk)s not found.") % {"pk": pk})
     return allocation
+
+
+def allocation_for_submit(user: User, pk: int) -> Allocation:
+    """`allocation_for_user` for a job submit, in one query: the allocation with its factory
+    (not its organisation or proposal, read only on a refusal), and whether `user` is a member
+    of its organisation (`is_member_checked(allocation, user)`), so that the submit does not
+    ask again. NotFound when missing or not theirs."""
+    qs = Allocation.objects.visible_to(user).select_related("factory").filter(pk=pk)
+    if user.sees_everything:  # operators and observers see it without being members
+        qs = qs.annotate(submitter_is_member=Exists(Membership.objects.filter(
+            organization_id=OuterRef("organization_id"), user_id=user.pk)))
+    else:  # visible_to already joined their membership
+        qs = qs.annotate(submitter_is_member=Value(True))
+    allocation = qs.first()
+    if allocation is None:
+        raise NotFound(_("Allocation %(pk)s not found.") % {"pk": pk})
+    allocation.membership_checked_for = user.pk  # type: ignore[attr-defined]
+    return allocation
+
+
+def is_member_checked(allocation: Allocation, user: User) -> bool | None:
+    """Whether `user` is a member of the allocation's organisation, as `allocation_for_submit`
+    read it with the allocation; None when it was not read for this user."""
+    if getattr(allocation, "membership_checked_for", None) != user.pk:
+        return None
+    return bool(getattr(allocation, "submitter_is_member", False))
 
 
 def ledger_balances(allocation: Allocation) -> bool:

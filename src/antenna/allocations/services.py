@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, NoReturn, Protocol
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,38 +176,70 @@ def budget_reserve(*, allocation: Allocation, gpu_seconds: int, reference: str,
     room, so concurrent reservations can never over-commit (no read-then-write). Must be
     called inside the caller's transaction.
     """
-    from django.db.models import F
-
-    from antenna.core.errors import BudgetExceeded, InvalidTransition
-
     if gpu_seconds < 0:
         raise ValidationFailed("A reservation cannot be negative.")
+    updated = _reservable(allocation.pk, gpu_seconds).update(
+        reserved_gpu_seconds=F("reserved_gpu_seconds") + gpu_seconds, updated_at=timezone.now())
+    if updated != 1:
+        budget_refuse(allocation_id=allocation.pk, gpu_seconds=gpu_seconds)
+    reserve_entry(allocation_id=allocation.pk, gpu_seconds=gpu_seconds, reference=reference,
+                  note=note, by=by).save(force_insert=True)
+
+
+def _reservable(allocation_id: int, gpu_seconds: int) -> QuerySet[Allocation]:
+    """The allocation, if it may take `gpu_seconds` more today (the reservation's condition)."""
     today = timezone.localdate()
-    updated = Allocation.objects.filter(
-        pk=allocation.pk,
+    return Allocation.objects.filter(
+        pk=allocation_id,
         state=AllocationState.ACTIVE,
         starts_on__lte=today,
         ends_on__gte=today,
         reserved_gpu_seconds__lte=F("granted_gpu_seconds") - F("used_gpu_seconds") - gpu_seconds,
-    ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") + gpu_seconds,
-             updated_at=timezone.now())
-    if updated != 1:
-        current = Allocation.objects.get(pk=allocation.pk)
-        if current.state != AllocationState.ACTIVE:
-            raise InvalidTransition(
-                _("Allocation %(pk)s is %(state)s: jobs can only run on an active allocation.")
-                % {"pk": current.pk, "state": current.get_state_display()}
-            )
-        if not current.starts_on <= today <= current.ends_on:
-            raise InvalidTransition(
-                _("Allocation %(pk)s runs from %(start)s to %(end)s: no jobs outside those dates.")
-                % {"pk": current.pk, "start": current.starts_on, "end": current.ends_on}
-            )
-        raise BudgetExceeded(_budget_message(current, gpu_seconds), cost=gpu_seconds,
-                             remaining=current.remaining_gpu_seconds)
-    LedgerEntry.objects.create(allocation_id=allocation.pk, kind=LedgerKind.RESERVE,
-                               reserved_delta=gpu_seconds, reference=reference, note=note,
-                               created_by=by if by is not None and by.is_authenticated else None)
+    )
+
+
+def budget_reserve_sql(*, allocation_id: int, gpu_seconds: int) -> tuple[str, list[Any]]:
+    """`budget_reserve`'s conditional UPDATE as SQL, `... RETURNING id`, for a service that
+    writes what depends on the reservation in the same statement (a CTE on PostgreSQL: no row
+    returned means refused, then call `budget_refuse`). Its ledger entry: `reserve_entry`."""
+    if gpu_seconds < 0:
+        raise ValidationFailed("A reservation cannot be negative.")
+    qs = _reservable(allocation_id, gpu_seconds)
+    where, params = qs.query.get_compiler(using=qs.db).compile(qs.query.where)
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    # Names from the model and the ORM's compiled WHERE; every value is a parameter.
+    return (f"UPDATE {table} SET reserved_gpu_seconds = reserved_gpu_seconds + %s, "  # noqa: S608
+            f"updated_at = %s WHERE {where} RETURNING id",
+            [gpu_seconds, timezone.now(), *params])
+
+
+def reserve_entry(*, allocation_id: int, gpu_seconds: int, reference: str, note: str = "",
+                  by: User | None) -> LedgerEntry:
+    """The (unsaved) ledger entry of a reservation."""
+    return LedgerEntry(allocation_id=allocation_id, kind=LedgerKind.RESERVE,
+                       reserved_delta=gpu_seconds, reference=reference, note=note,
+                       created_by=by if by is not None and by.is_authenticated else None)
+
+
+def budget_refuse(*, allocation_id: int, gpu_seconds: int) -> NoReturn:
+    """Raise why the allocation cannot take `gpu_seconds` (its reservation updated no row):
+    not active, outside its dates, or BudgetExceeded."""
+    from antenna.core.errors import BudgetExceeded, InvalidTransition
+
+    today = timezone.localdate()
+    current = Allocation.objects.get(pk=allocation_id)
+    if current.state != AllocationState.ACTIVE:
+        raise InvalidTransition(
+            _("Allocation %(pk)s is %(state)s: jobs can only run on an active allocation.")
+            % {"pk": current.pk, "state": current.get_state_display()}
+        )
+    if not current.starts_on <= today <= current.ends_on:
+        raise InvalidTransition(
+            _("Allocation %(pk)s runs from %(start)s to %(end)s: no jobs outside those dates.")
+            % {"pk": current.pk, "start": current.starts_on, "end": current.ends_on}
+        )
+    raise BudgetExceeded(_budget_message(current, gpu_seconds), cost=gpu_seconds,
+                         remaining=current.remaining_gpu_seconds)
 
 
 def budget_release(*, allocation_id: int, gpu_seconds: int, reference: str, note: str = "") -> None:

@@ -22,8 +22,26 @@ def audit_record(
     message: str = "",
 ) -> AuditEvent:
     """Store one audit event for `target`; `by` is the acting user or None for Antenna."""
+    event = audit_event(action=action, target=target, by=by, organization_id=organization_id,
+                        before=before, after=after, message=message)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    action: str,
+    target: models.Model,
+    by: Any | None,
+    organization_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> AuditEvent:
+    """The unsaved event `audit_record` stores (for a service that writes it in the same SQL
+    statement as its target: `jobs.services.job_submit` on PostgreSQL)."""
     actor = by if by is not None and getattr(by, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         action=action,
         target_type=target._meta.label_lower,

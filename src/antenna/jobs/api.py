@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 
 from antenna.accounts.access import current_user
 from antenna.allocations.models import hours
-from antenna.allocations.selectors import allocation_for_user
+from antenna.allocations.selectors import allocation_for_submit, allocation_for_user
 from antenna.core.api import ErrorOut, ListParams, Page, paginate
 from antenna.factories.selectors import factories_by_id, factory_by_id
 from antenna.jobs.access import job_for_user
@@ -49,13 +49,13 @@ def list_jobs(request: HttpRequest, filters: Query[JobFilters]) -> Any:
 @router.post("", response={201: JobOut, **ERRORS})
 def submit_job(request: HttpRequest, payload: JobIn) -> Any:
     user = current_user(request)
-    allocation = allocation_for_user(user, payload.allocation)
+    allocation = allocation_for_submit(user, payload.allocation)
     job = job_submit(by=user, allocation=allocation, name=payload.name, script=payload.script,
                      gpus=payload.gpus, walltime_minutes=payload.walltime_minutes,
                      cpus=payload.cpus, memory_gb=payload.memory_gb,
                      container_image=payload.container_image,
                      factory=factory_by_id(payload.factory), array=payload.array)
-    return Status(201, job_for_user(user, job.pk))
+    return Status(201, job)  # as stored: no re-read (a new job has no factory or partition)
 
 
 def _draft(spec: JobSpecIn, factories: dict[int, Any]) -> JobDraft:
@@ -70,7 +70,7 @@ def _draft(spec: JobSpecIn, factories: dict[int, Any]) -> JobDraft:
 def submit_batch(request: HttpRequest, payload: JobBatchIn) -> Any:
     """Up to 1000 jobs on one allocation, all or nothing: one reservation for their sum."""
     user = current_user(request)
-    allocation = allocation_for_user(user, payload.allocation)
+    allocation = allocation_for_submit(user, payload.allocation)
     factories = factories_by_id({spec.factory for spec in payload.jobs
                                  if spec.factory is not None})
     jobs = jobs_submit_batch(by=user, allocation=allocation,
