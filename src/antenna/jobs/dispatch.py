@@ -23,7 +23,7 @@ from antenna.connectors.base import (
     JobStatus,
     SchedulerState,
 )
-from antenna.connectors.registry import connector_for
+from antenna.connectors.registry import connector_for, connector_scope, connectors_cycle_start
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.identity import missing_site_account_message, run_as, runnable_by
 from antenna.factories.models import Factory, FactoryStatus
@@ -414,17 +414,23 @@ def factory_accounts() -> CycleReport:
 
 
 def run_cycle(limit: int = 50) -> CycleReport:
-    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle."""
+    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle. One connector per
+    factory serves the whole cycle (`connector_scope`; the worker keeps one open for its
+    life, so HTTP sessions stay alive between cycles): what a connector reads once per cycle
+    (slurmdbd's recent jobs, for the usage outside the gateway and for settling) is read
+    once."""
     total = CycleReport()
-    for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
-                 poll_factories, settle_finished):
-        part = step()
-        total.dispatched += part.dispatched
-        total.rejected += part.rejected
-        total.updated += part.updated
-        total.settled += part.settled
-        total.cancelled += part.cancelled
-        total.errors.extend(part.errors)
-    check_offline_factories()
-    probe_due_factories()
+    with connector_scope():
+        connectors_cycle_start()
+        for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
+                     poll_factories, settle_finished):
+            part = step()
+            total.dispatched += part.dispatched
+            total.rejected += part.rejected
+            total.updated += part.updated
+            total.settled += part.settled
+            total.cancelled += part.cancelled
+            total.errors.extend(part.errors)
+        check_offline_factories()
+        probe_due_factories()
     return total

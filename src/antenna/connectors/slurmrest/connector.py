@@ -57,10 +57,11 @@ import os
 import pwd
 import re
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, NoReturn
+
+import requests
+from requests.adapters import HTTPAdapter
 
 from antenna.connectors.base import (
     AccountJob,
@@ -98,7 +99,11 @@ DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 GET_ATTEMPTS = 3
 SUBMIT_ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+# requests' errors (ConnectionError, Timeout, ...) are OSErrors.
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+# Connections kept open to one slurmrestd: enough for the worker's parallel submits
+# (ANTENNA_DISPATCH_PARALLEL); more are opened when needed, and closed after their request.
+KEEP_ALIVE_CONNECTIONS = 16
 # What Antenna writes at the start of a job's comment (see SlurmRestConnector._comment).
 COMMENT_TAG = re.compile(r"antenna:job=(?P<job>[0-9]+)(?:,instance=(?P<instance>[A-Za-z0-9_.-]+))?"
                          r"(?: \| |\Z)")
@@ -262,7 +267,17 @@ class SlurmRestConnector(Connector):
              Capability.QUEUE, Capability.ARRAYS}
             | ({Capability.LOGS} if self.workdir_is_local else set())
             | ({Capability.ACCOUNTS} if self.manage_accounts else set()))
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # One keep-alive HTTP session per connector, reused by every call (and by the
+        # worker's parallel submits: requests' connection pool is thread-safe); no proxy
+        # from the environment, as before.
+        self._session = requests.Session()
+        self._session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=KEEP_ALIVE_CONNECTIONS)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._session.close()
 
     # -- transport -----------------------------------------------------------------------
     def _unavailable(self, message: str) -> FactoryUnavailable:
@@ -313,18 +328,13 @@ class SlurmRestConnector(Connector):
         """One HTTP exchange, as `run_as` when given (per_user) else as the service account;
         transport errors propagate (OSError / HTTPException)."""
         data = json.dumps(call.body).encode() if call.body is not None else None
-        request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
-                                         method=call.method)
-        request.add_header("X-SLURM-USER-NAME", run_as or self.user)
-        request.add_header("X-SLURM-USER-TOKEN", self._token())
-        request.add_header("Accept", "application/json")
+        headers = {"X-SLURM-USER-NAME": run_as or self.user,
+                   "X-SLURM-USER-TOKEN": self._token(), "Accept": "application/json"}
         if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
+            headers["Content-Type"] = "application/json"
+        response = self._session.request(call.method, self.url + call.path, data=data,
+                                         headers=headers, timeout=self.timeout)
+        status, raw = response.status_code, response.content
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
