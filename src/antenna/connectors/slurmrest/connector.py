@@ -276,8 +276,15 @@ class SlurmRestConnector(Connector):
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
+        # slurmdbd's recent jobs, read once per worker cycle (see `_db_jobs_since`).
+        self._since_read: tuple[float, int, dict[str, Any]] | None = None
+
     def close(self) -> None:
         self._session.close()
+
+    def cycle_start(self) -> None:
+        super().cycle_start()
+        self._since_read = None
 
     # -- transport -----------------------------------------------------------------------
     def _unavailable(self, message: str) -> FactoryUnavailable:
@@ -692,13 +699,31 @@ class SlurmRestConnector(Connector):
         status = self._db_status(record)
         return status if status.state.is_final else None
 
-    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+    def _db_jobs_since(self, since: dt.datetime) -> dict[str, Any]:
+        """slurmdbd's jobs since `since` (and a minute more), read once per worker cycle:
+        settling (`_accounting_since`) and the usage outside the gateway
+        (`_account_jobs_since`) both read it, and share one read while it reaches back far
+        enough (both filter the records by their own `since`). Only an answer without
+        errors is kept, and only in a worker cycle; `cycle_start` forgets it. A job that
+        ends after the read is settled from the next cycle's read."""
         api = self._slurm()
+        now = time.time()
         seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
+        if self._since_read is not None:
+            read_at, covered, body = self._since_read
+            if read_at - covered <= now - seconds:
+                return body
         status, body = self._get(api.db_jobs_since(seconds))
         errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
         if errors:
             self._fail("accounting", errors, status)
+        if self.in_cycle:
+            self._since_read = (now, seconds, body)
+        return body
+
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        api = self._slurm()
+        body = self._db_jobs_since(since)
         out: list[JobStatus] = []
         arrays: dict[str, list[DbJob]] = {}
         for record in api.parse_db_jobs(body):
@@ -857,11 +882,7 @@ class SlurmRestConnector(Connector):
 
     def _account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
         api = self._slurm()
-        seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
-        status, body = self._get(api.db_jobs_since(seconds))
-        errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
-        if errors:
-            self._fail("accounting", errors, status)
+        body = self._db_jobs_since(since)
         out: list[AccountJob] = []
         pattern = re.compile(rf"{re.escape(self.account_prefix)}([0-9]+)")
         for record in api.parse_db_jobs(body):
