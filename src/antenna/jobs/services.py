@@ -42,6 +42,7 @@ from antenna.jobs.arrays import array_task_count
 from antenna.jobs.billing import charge_seconds, reservation_seconds
 from antenna.jobs.models import Job, JobTask
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
+from antenna.jobs.wakeup import jobs_wake_worker
 from antenna.organizations.access import is_member
 
 MAX_SCRIPT_BYTES = 256 * 1024
@@ -190,6 +191,7 @@ def job_submit(
                      organization_id=allocation.organization_id,
                      after={"gpus": gpus, "walltime_minutes": walltime_minutes,
                             "reserved_gpu_seconds": cost, "array": array.strip()})
+        jobs_wake_worker()
     return job
 
 
@@ -274,6 +276,7 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
             after=[{"gpus": j.gpus, "walltime_minutes": j.walltime_minutes,
                     "reserved_gpu_seconds": j.gpu_seconds_reserved, "array": j.array,
                     "batch": len(jobs)} for j in jobs])
+        jobs_wake_worker()
     return jobs
 
 
