@@ -193,6 +193,21 @@ class _Batch:
         self.pending: dict[Future[Any], tuple[Job, Factory, _Attempt | None,
                                                Partition | None]] = {}
         self.answered: set[int] = set()  # factories whose success is recorded in this batch
+        # The factories (and partitions) read once per batch for all its jobs, read again
+        # after a failure is recorded (it may have made a factory unusable for a while).
+        self.known: dict[tuple[int, ...], list[Factory]] = {}
+
+    def _factories(self, ids: list[int]) -> list[Factory]:
+        key = tuple(sorted(ids))
+        if key not in self.known:
+            self.known[key] = list(Factory.objects.filter(pk__in=key)
+                                   .prefetch_related("partitions"))
+        return self.known[key]
+
+    def _failed(self, factory: Factory, error: str) -> None:
+        factory_record_failure(factory=factory, error=error)
+        self.answered.discard(factory.pk)
+        self.known.clear()
 
     def run(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -210,7 +225,7 @@ class _Batch:
             self._record(block=True)
 
     def _place(self, job: Job) -> None:
-        attempt = _plan(job, self.now, self.usage, self.report, self.queues)
+        attempt = _plan(job, self.now, self.usage, self.report, self.queues, self._factories)
         if attempt is not None:
             self._submit_next(attempt)
 
@@ -250,8 +265,7 @@ class _Batch:
         try:
             found = future.result()
         except FactoryUnavailable as exc:
-            factory_record_failure(factory=factory, error=exc.message)
-            self.answered.discard(factory.pk)
+            self._failed(factory, exc.message)
             job_retry_later(job=job, reason=exc.message)
             self.report.errors.append(exc.message)
             return
@@ -267,8 +281,7 @@ class _Batch:
         try:
             scheduler_id = future.result()
         except FactoryUnavailable as exc:
-            factory_record_failure(factory=factory, error=exc.message)
-            self.answered.discard(factory.pk)
+            self._failed(factory, exc.message)
             attempt.last_error = exc.message
             self.report.errors.append(exc.message)
             self._submit_next(attempt)  # fail over to the next factory
@@ -287,13 +300,14 @@ class _Batch:
 
 
 def _plan(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
-          report: CycleReport, queues: dict[int, FactoryQueue | None]) -> _Attempt | None:
-    """Where `job` may go, best first; None when it is rejected or retried later here."""
+          report: CycleReport, queues: dict[int, FactoryQueue | None],
+          factories: Callable[[list[int]], list[Factory]]) -> _Attempt | None:
+    """Where `job` may go, best first; None when it is rejected or retried later here.
+    `factories` gives the factories of these ids as they stand, with their partitions."""
     candidates = candidate_factories(job.allocation)
     if job.requested_factory_id is not None:
         candidates = [f for f in candidates if f.pk == job.requested_factory_id]
-    candidates = list(Factory.objects.filter(pk__in=[c.pk for c in candidates])
-                  .prefetch_related("partitions"))
+    candidates = factories([c.pk for c in candidates])
     runnable = runnable_by(job.submitted_by, candidates)
     if candidates and not runnable:
         job_record_rejected(job=job, reason=missing_site_account_message(candidates))

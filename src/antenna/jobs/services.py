@@ -352,7 +352,8 @@ def jobs_lease(*, limit: int) -> list[Job]:
             dispatch_attempts=F("dispatch_attempts") + 1,
         )
     return list(Job.objects.filter(pk__in=ids)
-                .select_related("allocation__proposal__call", "allocation__factory", "factory",
+                .select_related("allocation__proposal__call", "allocation__factory",
+                                "allocation__organization", "submitted_by", "factory",
                                 "partition")
                 .order_by("created_at", "id"))
 
