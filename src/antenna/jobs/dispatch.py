@@ -193,6 +193,7 @@ class _Batch:
         self.pending: dict[Future[Any], tuple[Job, Factory, _Attempt | None,
                                                Partition | None]] = {}
         self.answered: set[int] = set()  # factories whose success is recorded in this batch
+        self.failed: dict[int, str] = {}  # factories whose failure is recorded in this batch
         # The factories (and partitions) read once per batch for all its jobs, read again
         # after a failure is recorded (it may have made a factory unusable for a while).
         self.known: dict[tuple[int, ...], list[Factory]] = {}
@@ -205,8 +206,13 @@ class _Batch:
         return self.known[key]
 
     def _failed(self, factory: Factory, error: str) -> None:
+        """A call to `factory` failed: counted once per batch (its submits in flight fail
+        together, one outage; as before, the back-off then keeps the next jobs away), and
+        nothing more is sent there in this batch."""
+        if factory.pk in self.failed:
+            return
         factory_record_failure(factory=factory, error=error)
-        self.answered.discard(factory.pk)
+        self.failed[factory.pk] = error
         self.known.clear()
 
     def run(self, jobs: list[Job]) -> None:
@@ -242,6 +248,10 @@ class _Batch:
                 job_retry_later(job=job, reason=attempt.last_error, unplace=True)
             return
         factory, partition = attempt.choices.pop(0)
+        if factory.pk in self.failed:  # failed in this batch: the next place, or later
+            attempt.last_error = attempt.last_error or self.failed[factory.pk]
+            self._submit_next(attempt)
+            return
         # Record the intent before calling out: a crash now leaves a trail to find the job by.
         job_record_placement(job=job, factory=factory, partition=partition)
         spec = _spec(job, partition.name, partition.gpus_per_node)
@@ -291,7 +301,8 @@ class _Batch:
             self.report.errors.append(exc.message)
             self._submit_next(attempt)
             return
-        if factory.pk not in self.answered:  # one write per factory and batch, not per job
+        if factory.pk not in self.answered and factory.pk not in self.failed:
+            # one write per factory and batch, not per job; none after a failure in it
             factory_record_success(factory=factory)
             self.answered.add(factory.pk)
         job_record_dispatched(job=attempt.job, factory=factory, partition=partition,

@@ -22,6 +22,7 @@ from antenna.connectors.registry import (
     connector_kinds,
     register_connector,
 )
+from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
 from antenna.jobs import dispatch
 from antenna.jobs.management.commands import worker as worker_command
@@ -40,9 +41,13 @@ class Counting(Connector):
     most_in_flight: ClassVar[int] = 0
     lock: ClassVar[threading.Lock] = threading.Lock()
     overlapped: ClassVar[threading.Event] = threading.Event()
+    down: ClassVar[bool] = False
 
     def _submit(self, spec: JobSpec) -> str:
         cls = type(self)
+        if cls.down:
+            time.sleep(0.05)
+            raise FactoryUnavailable(f"{self.factory_name}: connection refused", retryable=True)
         with cls.lock:
             cls.submits[spec.antenna_job_id] += 1
             cls.in_flight += 1
@@ -83,7 +88,7 @@ def _site() -> tuple[Any, Allocation]:
     connector_kinds()  # the built-in connectors first
     register_connector("counting", Counting)
     Counting.submits, Counting.in_flight, Counting.most_in_flight = Counter(), 0, 0
-    Counting.overlapped = threading.Event()
+    Counting.overlapped, Counting.down = threading.Event(), False
     factory = testing.make_factory("counting", gpus_per_node=8)
     Factory.objects.filter(pk=factory.pk).update(connector="counting")
     factory.refresh_from_db()
@@ -121,6 +126,28 @@ def test_a_burst_of_200_jobs_is_dispatched_in_one_cycle_each_job_once(settings):
     # A second cycle finds nothing left to submit.
     assert dispatch.run_cycle().dispatched == 0
     assert sum(Counting.submits.values()) == 200
+
+
+@pytest.mark.django_db
+def test_submits_in_flight_that_fail_together_count_as_one_failure(settings):
+    """The factory is down: the submits in flight all fail, but that is one outage, so one
+    failure is counted (as when they were sent one at a time: the back-off then keeps the
+    next jobs away), the factory is not taken offline, and every job waits to be retried."""
+    settings.ANTENNA_DISPATCH_PARALLEL = 8
+    owner, allocation = _site()
+    for i in range(20):
+        job_submit(by=owner, allocation=allocation, name=f"d{i}", script="#!/bin/bash\n",
+                   gpus=1, walltime_minutes=10)
+    Counting.down = True
+
+    report = dispatch.dispatch_queued()
+
+    factory = Factory.objects.get(name="counting")
+    assert factory.consecutive_failures == 1 and factory.status == "online"
+    assert factory.retry_after is not None
+    assert report.dispatched == 0 and report.errors
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.QUEUED}
+    assert Job.objects.filter(lease_until__isnull=False).count() == 0  # all released
 
 
 @pytest.mark.django_db(transaction=True)
