@@ -13,6 +13,9 @@ ANTENNA_EMAIL_FROM     the sender of notification e-mails
 ANTENNA_EMAIL_MAX_ATTEMPTS  attempts to e-mail a notice before it is marked failed (8)
 ANTENNA_DIGEST_HOUR    the local hour digests are e-mailed (7; weekly ones on Mondays)
 ANTENNA_SITE_URL       the portal's address, for links in e-mails (http://127.0.0.1:8000)
+ANTENNA_DISPATCH_PARALLEL  submits the worker has in flight at once per factory (default 8)
+ANTENNA_DISPATCH_BATCH  queued jobs the worker leases at a time (default 100); it leases batch
+                       after batch until none is due (docs/state-machines.md)
 ANTENNA_ACCOUNTS_RECHECK_SECONDS  how often the worker reads the allocations' Slurm accounts to
                        repair drift when nothing changed in Antenna (default 60; docs/identity.md)
 ANTENNA_REPORTS_CACHE_SECONDS  how long the public transparency page, its open-data CSV and
@@ -203,6 +206,10 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # Each allocation a Slurm account (jobs/slurm_accounts.py): a change in Antenna is written at
 # the next worker cycle; drift made at the factory is looked for this often.
 ANTENNA_ACCOUNTS_RECHECK_SECONDS = float(os.environ.get("ANTENNA_ACCOUNTS_RECHECK_SECONDS", "60"))
+# Dispatch (jobs/dispatch.py): each factory's submits run in a pool of this many threads; the
+# queued jobs are leased this many at a time, batch after batch, with no cap per cycle.
+ANTENNA_DISPATCH_PARALLEL = max(1, int(os.environ.get("ANTENNA_DISPATCH_PARALLEL", "8")))
+ANTENNA_DISPATCH_BATCH = max(1, int(os.environ.get("ANTENNA_DISPATCH_BATCH", "100")))
 # The public transparency page, its open-data CSV and the outlook: computed at most this often
 # per filter (Django's cache; the default cache is per process). 0: always computed.
 ANTENNA_REPORTS_CACHE_SECONDS = int(os.environ.get("ANTENNA_REPORTS_CACHE_SECONDS", "900"))

@@ -273,6 +273,16 @@ class Connector(ABC):
     def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
         self.factory_name = factory_name
         self.settings = settings
+        # In a worker cycle (`cycle_start`): what is read once per cycle may be kept.
+        self.in_cycle = False
+
+    def cycle_start(self) -> None:
+        """A new worker cycle begins: forget what was read once for the last cycle (the
+        registry calls it on the connectors of its scope, and on each one it makes there)."""
+        self.in_cycle = True
+
+    def close(self) -> None:  # noqa: B027 - a hook; most connectors hold nothing open
+        """Release what the connector holds open (its HTTP connections)."""
 
     # -- public, logged and timed -------------------------------------------------------
     def submit(self, spec: JobSpec) -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from antenna.connectors.base import Connector, ConnectorTarget
 
 _REGISTRY: dict[str, type[Connector]] = {}
+# The connectors of the open `connector_scope`, one per factory and settings (None: no scope).
+_SCOPE: ContextVar[dict[tuple[Any, ...], Connector] | None] = ContextVar(
+    "antenna_connector_scope", default=None)
 
 
 def register_connector(kind: str, cls: type[Connector]) -> None:
@@ -29,13 +36,50 @@ def connector_class(kind: str) -> type[Connector]:
 
 
 def connector_for(factory: ConnectorTarget, **overrides: Any) -> Connector:
-    """A connector instance for `factory`, built from its stored (secret-free) settings."""
+    """A connector instance for `factory`, built from its stored (secret-free) settings.
+
+    Inside a `connector_scope`, the same instance for the same factory and settings (a
+    change of settings gives a new one): its HTTP session stays open between calls."""
     cls = connector_class(factory.connector)
     settings = dict(factory.connector_settings or {})
     # Whose account jobs run under (`Factory.identity_mode`): community or per_user.
     settings["identity_mode"] = str(getattr(factory, "identity_mode", "") or "community")
     settings.update(overrides)
-    return cls(factory.name, settings)
+    scope = _SCOPE.get()
+    if scope is None:
+        return cls(factory.name, settings)
+    key = (cls, factory.name, json.dumps(settings, sort_keys=True, default=str))
+    connector = scope.get(key)
+    if connector is None:
+        connector = scope[key] = cls(factory.name, settings)
+        connector.cycle_start()
+    return connector
+
+
+@contextmanager
+def connector_scope() -> Iterator[None]:
+    """Keep one connector per factory (and settings) while it is open, in this thread: the
+    worker opens one for its whole life, so each factory's HTTP session is kept alive
+    between cycles; `run_cycle` opens one for the cycle when none is open. Inside an open
+    scope, a nested one changes nothing. On leaving, the connectors are closed."""
+    if _SCOPE.get() is not None:
+        yield
+        return
+    scope: dict[tuple[Any, ...], Connector] = {}
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+        for connector in scope.values():
+            connector.close()
+
+
+def connectors_cycle_start() -> None:
+    """A new worker cycle: each connector of the open scope forgets what it read for the
+    last one (`Connector.cycle_start`)."""
+    for connector in (_SCOPE.get() or {}).values():
+        connector.cycle_start()
 
 
 def _load_builtin() -> None:

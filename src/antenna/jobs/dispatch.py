@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,10 +28,10 @@ from antenna.connectors.base import (
     JobStatus,
     SchedulerState,
 )
-from antenna.connectors.registry import connector_for
+from antenna.connectors.registry import connector_for, connector_scope, connectors_cycle_start
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.identity import missing_site_account_message, run_as, runnable_by
-from antenna.factories.models import Factory, FactoryStatus
+from antenna.factories.models import Factory, FactoryStatus, Partition
 from antenna.factories.partition_fit import nodes_for
 from antenna.factories.services import (
     factory_record_failure,
@@ -108,48 +113,217 @@ def _usable(factory: Factory, now: dt.datetime) -> bool:
     return factory.is_available and (factory.retry_after is None or factory.retry_after <= now)
 
 
-def dispatch_queued(limit: int = 50) -> CycleReport:
+# A cycle leases no new batch after this long, so that polling and settling still run.
+DISPATCH_CYCLE_SECONDS = 30.0
+
+
+@dataclass
+class _Attempt:
+    """A leased job on its way to a factory: the places left to try, best first."""
+
+    job: Job
+    choices: list[tuple[Factory, Partition]]
+    last_error: str = ""
+
+
+class _Pools:
+    """A bounded thread pool per factory for its HTTP calls (submit, find): a slow factory
+    holds up only its own jobs. The threads never touch the database: every lease,
+    placement and state write happens in the dispatching thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pools: dict[int, ThreadPoolExecutor] = {}
+
+    def run(self, factory: Factory, call: Callable[[JobSpec], Any], spec: JobSpec
+            ) -> Future[Any]:
+        pool = self.pools.get(factory.pk)
+        if pool is None:
+            pool = self.pools[factory.pk] = ThreadPoolExecutor(
+                max_workers=self.size, thread_name_prefix=f"dispatch-{factory.name}")
+        return pool.submit(call, spec)
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=True)
+
+
+def dispatch_queued(limit: int | None = None) -> CycleReport:
+    """Submit the due queued jobs: leased `ANTENNA_DISPATCH_BATCH` at a time, batch after
+    batch until none is due (no cap per cycle; `limit` caps the jobs taken, for tests; no
+    new batch after DISPATCH_CYCLE_SECONDS, so that the cycle's polling runs). Each
+    factory's submits run in parallel (`ANTENNA_DISPATCH_PARALLEL` at once per factory)
+    over its connector's keep-alive session, while this thread places the next jobs and
+    records the answers. Each job is still submitted at most once: its placement is
+    recorded before the call, a broken submit looks for the job before sending it again
+    (the connector), and a job leased again after a crash is looked for first."""
     report = CycleReport()
-    jobs = jobs_lease(limit=limit)
-    if not jobs:
-        return report
-    now = timezone.now()
-    usage = recent_usage()
+    batch = settings.ANTENNA_DISPATCH_BATCH
+    started = time.monotonic()
+    taken = 0
+    usage: dict[str, dict[str, float]] | None = None
     queues: dict[int, FactoryQueue | None] = {}  # each factory's live queue, read once
-    for job in jobs:
-        if job.factory_id is not None and job.scheduler_job_id == "":
-            # A previous attempt chose this factory and may have submitted before a crash.
-            factory = job.factory
-            assert factory is not None
-            try:
-                found = connector_for(factory).find(_spec(job, job.partition.name
-                                                          if job.partition else ""))
-            except FactoryUnavailable as exc:
-                factory_record_failure(factory=factory, error=exc.message)
-                job_retry_later(job=job, reason=exc.message)
-                report.errors.append(exc.message)
-                continue
-            if found and job.partition is not None:
-                job_record_dispatched(job=job, factory=factory, partition=job.partition,
-                                      scheduler_job_id=found)
-                report.dispatched += 1
-                continue
-        _dispatch_one(job, now, usage, report, queues)
+    pools = _Pools(settings.ANTENNA_DISPATCH_PARALLEL)
+    with connector_scope():
+        try:
+            while limit is None or taken < limit:
+                size = batch if limit is None else min(batch, limit - taken)
+                jobs = jobs_lease(limit=size)
+                if not jobs:
+                    break
+                taken += len(jobs)
+                if usage is None:
+                    usage = recent_usage()
+                _Batch(pools, usage, queues, report).run(jobs)
+                if len(jobs) < size or time.monotonic() - started > DISPATCH_CYCLE_SECONDS:
+                    break
+        finally:
+            pools.close()
     return report
 
 
-def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
-                  report: CycleReport, queues: dict[int, FactoryQueue | None]) -> None:
+class _Batch:
+    """One leased batch: placed job by job here, submitted in the factories' pools, the
+    answers recorded here as they come (fail-over to the next place on a failure)."""
+
+    def __init__(self, pools: _Pools, usage: dict[str, dict[str, float]],
+                 queues: dict[int, FactoryQueue | None], report: CycleReport) -> None:
+        self.pools, self.usage, self.queues, self.report = pools, usage, queues, report
+        self.now = timezone.now()
+        self.pending: dict[Future[Any], tuple[Job, Factory, _Attempt | None,
+                                               Partition | None]] = {}
+        self.answered: set[int] = set()  # factories whose success is recorded in this batch
+        self.failed: dict[int, str] = {}  # factories whose failure is recorded in this batch
+        # The factories (and partitions) read once per batch for all its jobs, read again
+        # after a failure is recorded (it may have made a factory unusable for a while).
+        self.known: dict[tuple[int, ...], list[Factory]] = {}
+
+    def _factories(self, ids: list[int]) -> list[Factory]:
+        key = tuple(sorted(ids))
+        if key not in self.known:
+            self.known[key] = list(Factory.objects.filter(pk__in=key)
+                                   .prefetch_related("partitions"))
+        return self.known[key]
+
+    def _failed(self, factory: Factory, error: str) -> None:
+        """A call to `factory` failed: counted once per batch (its submits in flight fail
+        together, one outage; as before, the back-off then keeps the next jobs away), and
+        nothing more is sent there in this batch."""
+        if factory.pk in self.failed:
+            return
+        factory_record_failure(factory=factory, error=error)
+        self.failed[factory.pk] = error
+        self.known.clear()
+
+    def run(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            if job.factory_id is not None and job.scheduler_job_id == "":
+                # A previous attempt chose this factory and may have submitted before a crash.
+                factory = job.factory
+                assert factory is not None
+                spec = _spec(job, job.partition.name if job.partition else "")
+                self.pending[self.pools.run(factory, connector_for(factory).find, spec)] = (
+                    job, factory, None, None)
+            else:
+                self._place(job)
+            self._record(block=False)  # answers so far: a failing factory is seen early
+        while self.pending:
+            self._record(block=True)
+
+    def _place(self, job: Job) -> None:
+        attempt = _plan(job, self.now, self.usage, self.report, self.queues, self._factories)
+        if attempt is not None:
+            self._submit_next(attempt)
+
+    def _submit_next(self, attempt: _Attempt) -> None:
+        """Submit to the next place left, recording the intent first; none left: retry
+        later (or give up after MAX_DISPATCH_ATTEMPTS)."""
+        job = attempt.job
+        if not attempt.choices:
+            if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
+                job_record_rejected(job=job, reason=f"Could not be submitted: "
+                                                    f"{attempt.last_error}", unplace=True)
+                self.report.rejected += 1
+            else:
+                job_retry_later(job=job, reason=attempt.last_error, unplace=True)
+            return
+        factory, partition = attempt.choices.pop(0)
+        if factory.pk in self.failed:  # failed in this batch: the next place, or later
+            attempt.last_error = attempt.last_error or self.failed[factory.pk]
+            self._submit_next(attempt)
+            return
+        # Record the intent before calling out: a crash now leaves a trail to find the job by.
+        job_record_placement(job=job, factory=factory, partition=partition)
+        spec = _spec(job, partition.name, partition.gpus_per_node)
+        self.pending[self.pools.run(factory, connector_for(factory).submit, spec)] = (
+            job, factory, attempt, partition)
+
+    def _record(self, *, block: bool) -> None:
+        if not self.pending:
+            return
+        done, _ = wait(list(self.pending), timeout=None if block else 0,
+                       return_when=FIRST_COMPLETED)
+        for future in done:
+            job, factory, attempt, partition = self.pending.pop(future)
+            if attempt is None:
+                self._found(future, job, factory)
+            else:
+                assert partition is not None
+                self._submitted(future, attempt, factory, partition)
+
+    def _found(self, future: Future[Any], job: Job, factory: Factory) -> None:
+        try:
+            found = future.result()
+        except FactoryUnavailable as exc:
+            self._failed(factory, exc.message)
+            job_retry_later(job=job, reason=exc.message)
+            self.report.errors.append(exc.message)
+            return
+        if found and job.partition is not None:
+            job_record_dispatched(job=job, factory=factory, partition=job.partition,
+                                  scheduler_job_id=found)
+            self.report.dispatched += 1
+            return
+        self._place(job)
+
+    def _submitted(self, future: Future[Any], attempt: _Attempt, factory: Factory,
+                   partition: Partition) -> None:
+        try:
+            scheduler_id = future.result()
+        except FactoryUnavailable as exc:
+            self._failed(factory, exc.message)
+            attempt.last_error = exc.message
+            self.report.errors.append(exc.message)
+            self._submit_next(attempt)  # fail over to the next factory
+            return
+        except JobRejected as exc:
+            attempt.last_error = exc.message
+            self.report.errors.append(exc.message)
+            self._submit_next(attempt)
+            return
+        if factory.pk not in self.answered and factory.pk not in self.failed:
+            # one write per factory and batch, not per job; none after a failure in it
+            factory_record_success(factory=factory)
+            self.answered.add(factory.pk)
+        job_record_dispatched(job=attempt.job, factory=factory, partition=partition,
+                              scheduler_job_id=scheduler_id)
+        self.report.dispatched += 1
+
+
+def _plan(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
+          report: CycleReport, queues: dict[int, FactoryQueue | None],
+          factories: Callable[[list[int]], list[Factory]]) -> _Attempt | None:
+    """Where `job` may go, best first; None when it is rejected or retried later here.
+    `factories` gives the factories of these ids as they stand, with their partitions."""
     candidates = candidate_factories(job.allocation)
     if job.requested_factory_id is not None:
         candidates = [f for f in candidates if f.pk == job.requested_factory_id]
-    candidates = list(Factory.objects.filter(pk__in=[c.pk for c in candidates])
-                  .prefetch_related("partitions"))
+    candidates = factories([c.pk for c in candidates])
     runnable = runnable_by(job.submitted_by, candidates)
     if candidates and not runnable:
         job_record_rejected(job=job, reason=missing_site_account_message(candidates))
         report.rejected += 1
-        return
+        return None
     candidates = runnable
     if job.array:  # only factories that run job arrays (not the local sandbox)
         candidates = [f for f in candidates if runs_arrays(f)]
@@ -166,40 +340,17 @@ def _dispatch_one(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]]
         if not can_ever:
             job_record_rejected(job=job, reason="No factory of this allocation can run it.")
             report.rejected += 1
-            return
+            return None
         job_retry_later(job=job, reason="All factories that can run it are unavailable; "
                                         "retrying.")
-        return
+        return None
     by_name = {f.name: f for f in usable}
-    last_error = ""
+    choices = []
     for choice in ranked:
         factory = by_name[choice.factory]
-        partition = next(p for p in factory.partitions.all() if p.name == choice.partition)
-        # Record the intent before calling out: a crash now leaves a trail to find the job by.
-        job_record_placement(job=job, factory=factory, partition=partition)
-        spec = _spec(job, partition.name, partition.gpus_per_node)
-        try:
-            scheduler_id = connector_for(factory).submit(spec)
-        except FactoryUnavailable as exc:
-            factory_record_failure(factory=factory, error=exc.message)
-            last_error = exc.message
-            report.errors.append(exc.message)
-            continue  # fail over to the next factory
-        except JobRejected as exc:
-            last_error = exc.message
-            report.errors.append(exc.message)
-            continue
-        factory_record_success(factory=factory)
-        job_record_dispatched(job=job, factory=factory, partition=partition,
-                              scheduler_job_id=scheduler_id)
-        report.dispatched += 1
-        return
-    if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
-        job_record_rejected(job=job, reason=f"Could not be submitted: {last_error}",
-                            unplace=True)
-        report.rejected += 1
-    else:
-        job_retry_later(job=job, reason=last_error, unplace=True)
+        choices.append((factory, next(p for p in factory.partitions.all()
+                                      if p.name == choice.partition)))
+    return _Attempt(job=job, choices=choices)
 
 
 def cancel_requested() -> CycleReport:
@@ -413,18 +564,24 @@ def factory_accounts() -> CycleReport:
     return CycleReport(errors=charge_external_usage() + sync_factory_accounts())
 
 
-def run_cycle(limit: int = 50) -> CycleReport:
-    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle."""
+def run_cycle(limit: int | None = None) -> CycleReport:
+    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle. One connector per
+    factory serves the whole cycle (`connector_scope`; the worker keeps one open for its
+    life, so HTTP sessions stay alive between cycles): what a connector reads once per cycle
+    (slurmdbd's recent jobs, for the usage outside the gateway and for settling) is read
+    once. Every due job is dispatched (`limit` caps them, for tests)."""
     total = CycleReport()
-    for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
-                 poll_factories, settle_finished):
-        part = step()
-        total.dispatched += part.dispatched
-        total.rejected += part.rejected
-        total.updated += part.updated
-        total.settled += part.settled
-        total.cancelled += part.cancelled
-        total.errors.extend(part.errors)
-    check_offline_factories()
-    probe_due_factories()
+    with connector_scope():
+        connectors_cycle_start()
+        for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
+                     poll_factories, settle_finished):
+            part = step()
+            total.dispatched += part.dispatched
+            total.rejected += part.rejected
+            total.updated += part.updated
+            total.settled += part.settled
+            total.cancelled += part.cancelled
+            total.errors.extend(part.errors)
+        check_offline_factories()
+        probe_due_factories()
     return total

@@ -47,6 +47,8 @@ from antenna.jobs.arrays import array_task_count
 from antenna.jobs.billing import charge_seconds, reservation_seconds
 from antenna.jobs.models import Job, JobTask
 from antenna.jobs.states import AT_FACTORY_STATES, JOB_MACHINE, JobState
+from antenna.jobs.wakeup import CHANNEL as WAKE_CHANNEL
+from antenna.jobs.wakeup import jobs_wake_worker
 from antenna.organizations.access import is_member
 
 MAX_SCRIPT_BYTES = 256 * 1024
@@ -209,6 +211,7 @@ def job_submit(
                        by=by)
         audit_record(action="job.submit", target=job, by=by,
                      organization_id=allocation.organization_id, after=after)
+        jobs_wake_worker()
     return job
 
 
@@ -219,7 +222,8 @@ def _store_in_one_statement(job: Job, *, by: User, after: dict[str, object]) -> 
     exact as with `budget_reserve` (the UPDATE's condition is re-checked on the locked row).
     Model `save()` and signals are bypassed (no receiver is connected for these models): a hook
     that must follow every submit belongs in `job_submit`, for both paths (`on_commit` runs at
-    once here, the statement having committed unless an outer transaction holds it)."""
+    once here, the statement having committed unless an outer transaction holds it); the
+    worker's wake-up NOTIFY is part of the statement."""
     allocation = job.allocation
     reserve, reserve_params = budget_reserve_sql(allocation_id=allocation.pk,
                                                  gpu_seconds=job.gpu_seconds_reserved)
@@ -232,8 +236,11 @@ def _store_in_one_statement(job: Job, *, by: User, after: dict[str, object]) -> 
         audit_event(action="job.submit", target=job, by=by,
                     organization_id=allocation.organization_id, after=after),
         source="job", computed={"target_id": "job.id::text"})
+    # pg_notify wakes the worker (jobs.wakeup) once the statement commits, and only when the
+    # job was inserted (the SELECT has no row otherwise): the same as `jobs_wake_worker()`.
     sql = (f"WITH reserved AS ({reserve}), job AS ({insert_job} RETURNING id), "  # noqa: S608
-           f"entry AS ({insert_entry}), event AS ({insert_event}) SELECT id FROM job")
+           f"entry AS ({insert_entry}), event AS ({insert_event}) "
+           f"SELECT id, pg_notify('{WAKE_CHANNEL}', '') FROM job")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*reserve_params, *job_params, *entry_params, *event_params])
         row = cursor.fetchone()
@@ -322,6 +329,7 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
             after=[{"gpus": j.gpus, "walltime_minutes": j.walltime_minutes,
                     "reserved_gpu_seconds": j.gpu_seconds_reserved, "array": j.array,
                     "batch": len(jobs)} for j in jobs])
+        jobs_wake_worker()
     return jobs
 
 
@@ -397,7 +405,8 @@ def jobs_lease(*, limit: int) -> list[Job]:
             dispatch_attempts=F("dispatch_attempts") + 1,
         )
     return list(Job.objects.filter(pk__in=ids)
-                .select_related("allocation__proposal__call", "allocation__factory", "factory",
+                .select_related("allocation__proposal__call", "allocation__factory",
+                                "allocation__organization", "submitted_by", "factory",
                                 "partition")
                 .order_by("created_at", "id"))
 

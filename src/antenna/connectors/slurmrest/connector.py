@@ -57,10 +57,11 @@ import os
 import pwd
 import re
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, NoReturn
+
+import requests
+from requests.adapters import HTTPAdapter
 
 from antenna.connectors.base import (
     AccountJob,
@@ -98,7 +99,11 @@ DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 GET_ATTEMPTS = 3
 SUBMIT_ATTEMPTS = 3
 BACKOFF_SECONDS = (0.2, 0.5, 1.0)
+# requests' errors (ConnectionError, Timeout, ...) are OSErrors.
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+# Connections kept open to one slurmrestd: enough for the worker's parallel submits
+# (ANTENNA_DISPATCH_PARALLEL); more are opened when needed, and closed after their request.
+KEEP_ALIVE_CONNECTIONS = 16
 # What Antenna writes at the start of a job's comment (see SlurmRestConnector._comment).
 COMMENT_TAG = re.compile(r"antenna:job=(?P<job>[0-9]+)(?:,instance=(?P<instance>[A-Za-z0-9_.-]+))?"
                          r"(?: \| |\Z)")
@@ -262,7 +267,24 @@ class SlurmRestConnector(Connector):
              Capability.QUEUE, Capability.ARRAYS}
             | ({Capability.LOGS} if self.workdir_is_local else set())
             | ({Capability.ACCOUNTS} if self.manage_accounts else set()))
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # One keep-alive HTTP session per connector, reused by every call (and by the
+        # worker's parallel submits: requests' connection pool is thread-safe); no proxy
+        # from the environment, as before.
+        self._session = requests.Session()
+        self._session.trust_env = False
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=KEEP_ALIVE_CONNECTIONS)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+        # slurmdbd's recent jobs, read once per worker cycle (see `_db_jobs_since`).
+        self._since_read: tuple[float, int, dict[str, Any]] | None = None
+
+    def close(self) -> None:
+        self._session.close()
+
+    def cycle_start(self) -> None:
+        super().cycle_start()
+        self._since_read = None
 
     # -- transport -----------------------------------------------------------------------
     def _unavailable(self, message: str) -> FactoryUnavailable:
@@ -313,18 +335,13 @@ class SlurmRestConnector(Connector):
         """One HTTP exchange, as `run_as` when given (per_user) else as the service account;
         transport errors propagate (OSError / HTTPException)."""
         data = json.dumps(call.body).encode() if call.body is not None else None
-        request = urllib.request.Request(self.url + call.path, data=data,  # noqa: S310
-                                         method=call.method)
-        request.add_header("X-SLURM-USER-NAME", run_as or self.user)
-        request.add_header("X-SLURM-USER-TOKEN", self._token())
-        request.add_header("Accept", "application/json")
+        headers = {"X-SLURM-USER-NAME": run_as or self.user,
+                   "X-SLURM-USER-TOKEN": self._token(), "Accept": "application/json"}
         if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
+            headers["Content-Type"] = "application/json"
+        response = self._session.request(call.method, self.url + call.path, data=data,
+                                         headers=headers, timeout=self.timeout)
+        status, raw = response.status_code, response.content
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
@@ -682,13 +699,31 @@ class SlurmRestConnector(Connector):
         status = self._db_status(record)
         return status if status.state.is_final else None
 
-    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+    def _db_jobs_since(self, since: dt.datetime) -> dict[str, Any]:
+        """slurmdbd's jobs since `since` (and a minute more), read once per worker cycle:
+        settling (`_accounting_since`) and the usage outside the gateway
+        (`_account_jobs_since`) both read it, and share one read while it reaches back far
+        enough (both filter the records by their own `since`). Only an answer without
+        errors is kept, and only in a worker cycle; `cycle_start` forgets it. A job that
+        ends after the read is settled from the next cycle's read."""
         api = self._slurm()
+        now = time.time()
         seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
+        if self._since_read is not None:
+            read_at, covered, body = self._since_read
+            if read_at - covered <= now - seconds:
+                return body
         status, body = self._get(api.db_jobs_since(seconds))
         errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
         if errors:
             self._fail("accounting", errors, status)
+        if self.in_cycle:
+            self._since_read = (now, seconds, body)
+        return body
+
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        api = self._slurm()
+        body = self._db_jobs_since(since)
         out: list[JobStatus] = []
         arrays: dict[str, list[DbJob]] = {}
         for record in api.parse_db_jobs(body):
@@ -847,11 +882,7 @@ class SlurmRestConnector(Connector):
 
     def _account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
         api = self._slurm()
-        seconds = int((dt.datetime.now(dt.UTC) - since).total_seconds()) + 60
-        status, body = self._get(api.db_jobs_since(seconds))
-        errors = [e for e in api.parse_errors(body) if e.number != NOTHING_FOUND]
-        if errors:
-            self._fail("accounting", errors, status)
+        body = self._db_jobs_since(since)
         out: list[AccountJob] = []
         pattern = re.compile(rf"{re.escape(self.account_prefix)}([0-9]+)")
         for record in api.parse_db_jobs(body):

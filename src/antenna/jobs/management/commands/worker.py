@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -12,7 +14,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from antenna.allocations.services import allocations_expire_due
+from antenna.connectors.registry import connector_scope
 from antenna.jobs.dispatch import run_cycle
+from antenna.jobs.wakeup import WakeListener
 from antenna.notifications.periodic import notifications_step
 
 log = logging.getLogger("antenna.worker")
@@ -21,12 +25,14 @@ log = logging.getLogger("antenna.worker")
 class Command(BaseCommand):
     help = ("Run the worker: dispatch queued jobs to factories, poll each factory in bulk, "
             "cancel, settle GPU-hours, retry with back-off; find the time-based notices "
-            "(every 5 minutes) and send the e-mail outbox. Safe to run several at once on "
-            "PostgreSQL, and to kill and restart at any point.")
+            "(every 5 minutes) and send the e-mail outbox. On PostgreSQL a new job wakes it "
+            "at once (LISTEN/NOTIFY); on SQLite it polls every interval. Safe to run several "
+            "at once on PostgreSQL, and to kill and restart at any point.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=2.0,
-                            help="Seconds between cycles (default 2).")
+                            help="Seconds between cycles (default 2); on PostgreSQL a new "
+                                 "job starts a cycle at once.")
         parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
         parser.add_argument("--cycles", type=int, default=0,
                             help="Stop after this many cycles (0: run until stopped).")
@@ -38,13 +44,25 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
+        if threading.current_thread() is threading.main_thread():  # (tests run it in one)
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
         cycles = 1 if options["once"] else options["cycles"]
+        listener = WakeListener()
+        listener.listen()
+        try:
+            # One connector per factory for the worker's life: keep-alive HTTP sessions.
+            with connector_scope():
+                self._loop(options["interval"], cycles, listener, lambda: stopping)
+        finally:
+            listener.close()
+
+    def _loop(self, interval: float, cycles: int, listener: WakeListener,
+              stopping: Callable[[], bool]) -> None:
         done = 0
         last_expiry = 0.0
         last_scan = -1e9
-        while not stopping:
+        while not stopping():
             close_old_connections()
             try:
                 if time.monotonic() - last_expiry > 300:
@@ -71,4 +89,4 @@ class Command(BaseCommand):
             done += 1
             if cycles and done >= cycles:
                 break
-            time.sleep(options["interval"])
+            listener.wait(interval)  # a queued job (PostgreSQL NOTIFY) ends it at once
