@@ -7,12 +7,15 @@ import itertools
 import json
 import re
 import shlex
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -21,6 +24,7 @@ from antenna.accounts.services import token_create, user_create
 from antenna.allocations.models import Allocation
 from antenna.calls.models import Call
 from antenna.calls.services import call_create
+from antenna.connectors.base import Connector, Health, JobSpec, JobStatus
 from antenna.expertise.models import ExpertiseRequest, ExpertProfile
 from antenna.expertise.services import expertise_request_create
 from antenna.factories.models import Factory, FactoryKind, Partition, SiteAccount
@@ -318,3 +322,53 @@ def read_cluster_env(path: Path) -> dict[str, str]:
             key, _, value = line[len("export "):].partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
+
+
+class NullConnector(Connector):
+    """A test factory that answers every call with nothing (no job known, healthy); a test's
+    connector subclasses it and overrides only the calls it exercises."""
+
+    def _submit(self, spec: JobSpec) -> str:
+        raise AssertionError(f"{type(self).__name__} does not submit")
+
+    def _find(self, spec: JobSpec) -> str | None:
+        return None
+
+    def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
+        return {}
+
+    def _cancel(self, scheduler_job_id: str) -> None:
+        pass
+
+    def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
+        return None
+
+    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
+        return []
+
+    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
+        return ""
+
+    def _health(self) -> Health:
+        return Health(ok=True)
+
+
+def in_threads(target: Callable[[], object], count: int) -> list[BaseException]:
+    """Run `target` in `count` threads at once (each closes its database connection at the
+    end, as a worker process would) and return what they raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

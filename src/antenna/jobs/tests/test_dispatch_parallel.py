@@ -4,7 +4,6 @@ the worker at once (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections import Counter
@@ -17,7 +16,7 @@ from django.db.models import Sum
 
 from antenna import testing
 from antenna.allocations.models import Allocation
-from antenna.connectors.base import Connector, Health, JobSpec, JobStatus
+from antenna.connectors.base import JobSpec
 from antenna.connectors.registry import (
     connector_kinds,
     register_connector,
@@ -32,7 +31,7 @@ from antenna.jobs.states import JobState
 from antenna.proposals.services import proposal_submit
 
 
-class Counting(Connector):
+class Counting(testing.NullConnector):
     """A factory that takes every job after a short delay, counting each submit and how
     many were in flight at once (class-level, reset by the fixture)."""
 
@@ -61,27 +60,6 @@ class Counting(Connector):
         with cls.lock:
             cls.in_flight -= 1
         return f"c{spec.antenna_job_id}"
-
-    def _find(self, spec: JobSpec) -> str | None:
-        return None
-
-    def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
-        return {}
-
-    def _cancel(self, scheduler_job_id: str) -> None:
-        pass
-
-    def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
-        return None
-
-    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
-        return []
-
-    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
-        return ""
-
-    def _health(self) -> Health:
-        return Health(ok=True)
 
 
 def _site() -> tuple[Any, Allocation]:
@@ -156,21 +134,10 @@ def test_two_workers_with_parallel_pools_submit_each_job_once(settings):
     owner, allocation = _site()
     jobs = [job_submit(by=owner, allocation=allocation, name=f"w{i}", script="#!/bin/bash\n",
                        gpus=1, walltime_minutes=10) for i in range(60)]
-    errors: list[BaseException] = []
-
     def worker() -> None:
-        try:
-            dispatch.run_cycle()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        dispatch.run_cycle()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = testing.in_threads(worker, 2)
     assert not errors, errors
     if connection.vendor == "postgresql":  # SQLite serialises: one worker may take them all
         assert set(Job.objects.values_list("state", flat=True)) == {JobState.SUBMITTED}

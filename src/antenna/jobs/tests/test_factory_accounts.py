@@ -29,10 +29,6 @@ from antenna.connectors.base import (
     AccountSpec,
     AccountState,
     Capability,
-    Connector,
-    Health,
-    JobSpec,
-    JobStatus,
 )
 from antenna.connectors.registry import connector_kinds, register_connector
 from antenna.core.models import AuditEvent
@@ -45,7 +41,7 @@ from antenna.proposals.services import proposal_submit
 pytestmark = pytest.mark.django_db
 
 
-class Books(Connector):
+class Books(testing.NullConnector):
     """A scheduler holding accounts in memory (class-level: one per test, reset below)."""
 
     capabilities = frozenset({Capability.ACCOUNTS})
@@ -88,30 +84,6 @@ class Books(Connector):
     def _account_jobs_since(self, since: dt.datetime) -> list[AccountJob]:
         return [j for j in self.jobs if j.finished_at is None or j.finished_at >= since]
 
-    # -- the rest of the interface: not used here ------------------------------------------
-    def _submit(self, spec: JobSpec) -> str:
-        raise AssertionError("not used")
-
-    def _find(self, spec: JobSpec) -> str | None:
-        return None
-
-    def _poll(self, ids: list[str]) -> dict[str, JobStatus]:
-        return {}
-
-    def _cancel(self, scheduler_job_id: str) -> None:
-        pass
-
-    def _accounting(self, scheduler_job_id: str) -> JobStatus | None:
-        return None
-
-    def _accounting_since(self, since: dt.datetime) -> list[JobStatus]:
-        return []
-
-    def _read_log(self, scheduler_job_id: str, max_bytes: int) -> str:
-        return ""
-
-    def _health(self) -> Health:
-        return Health(ok=True)
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from antenna import testing
 from antenna.allocations.models import Allocation
@@ -32,22 +29,12 @@ def test_two_workers_dispatch_each_job_once(tmp_path, settings):
     jobs = [job_submit(by=owner, allocation=allocation, name=f"w{i}",
                        script="#!/bin/bash\nsleep 2\n", gpus=1, walltime_minutes=5)
             for i in range(20)]
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        try:
-            for _ in range(10):
-                dispatch.dispatch_queued(limit=3)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(10):
+            dispatch.dispatch_queued(limit=3)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = testing.in_threads(worker, 2)
     assert not errors, errors
     assert set(Job.objects.values_list("state", flat=True)) == {"submitted"}
     assert len(list((tmp_path / "shared" / "jobs").iterdir())) == len(jobs)
