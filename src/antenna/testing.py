@@ -130,6 +130,17 @@ def make_proposal(owner: User, call: Call, organization: Organization, **fields:
     return proposal_create(by=owner, call=call, organization=organization, **values)
 
 
+def make_allocation(factory: Factory, *, gpu_hours: int = 100,
+                    owner: User | None = None) -> tuple[User, Allocation]:
+    """(owner, allocation): a new organisation's Playground proposal of `gpu_hours` on a call
+    over `factory`, submitted and so granted at once (Playground's automatic decision)."""
+    call = make_call("playground", factories=[factory], by=make_operator())
+    owner = owner or make_user()
+    proposal = make_proposal(owner, call, make_org(owner), requested_gpu_hours=gpu_hours)
+    proposal_submit(proposal=proposal, by=owner)
+    return owner, Allocation.objects.get(proposal=proposal)
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

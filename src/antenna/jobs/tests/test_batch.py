@@ -18,16 +18,9 @@ SCRIPT = "#!/bin/bash\ntrue\n"
 @pytest.fixture
 def world(tmp_path, settings):
     settings.DATA_DIR = tmp_path
-    operator = testing.make_operator()
     factory = testing.make_factory("batch-f", gpus_per_node=4, max_nodes=1, max_walltime=600)
-    call = testing.make_call("playground", factories=[factory], by=operator)
-    owner = testing.make_user()
-    org = testing.make_org(owner)
-    proposal = testing.make_proposal(owner, call, org, requested_gpu_hours=100)
-    from antenna.proposals.services import proposal_submit
-
-    proposal_submit(proposal=proposal, by=owner)
-    return owner, Allocation.objects.get(proposal=proposal), factory
+    owner, allocation = testing.make_allocation(factory, gpu_hours=100)
+    return owner, allocation, factory
 
 
 def _spec(i: int, **extra):

@@ -21,16 +21,8 @@ JOB = {"script": "#!/bin/bash\ntrue\n", "gpus": 1, "walltime_minutes": 60}  # 1 
 
 def _allocation_of_ten_gpu_hours(factory_name: str) -> tuple[Any, Allocation]:
     """(owner, allocation) of a granted Playground proposal of 10 GPU-hours."""
-    from antenna.proposals.services import proposal_submit
-
-    operator = testing.make_operator()
     factory = testing.make_factory(factory_name, gpus_per_node=4, max_nodes=1)
-    call = testing.make_call("playground", factories=[factory], by=operator)
-    owner = testing.make_user()
-    org = testing.make_org(owner)
-    proposal = testing.make_proposal(owner, call, org, requested_gpu_hours=10)
-    proposal_submit(proposal=proposal, by=owner)
-    return owner, Allocation.objects.get(proposal=proposal)
+    return testing.make_allocation(factory, gpu_hours=10)
 
 
 def _all_at_once(clients: list[Any], post: Callable[[Any], Any]) -> list[int]:

@@ -28,7 +28,6 @@ from antenna.jobs.management.commands import worker as worker_command
 from antenna.jobs.models import Job
 from antenna.jobs.services import job_submit
 from antenna.jobs.states import JobState
-from antenna.proposals.services import proposal_submit
 
 
 class Counting(testing.NullConnector):
@@ -70,13 +69,7 @@ def _site() -> tuple[Any, Allocation]:
     factory = testing.make_factory("counting", gpus_per_node=8)
     Factory.objects.filter(pk=factory.pk).update(connector="counting")
     factory.refresh_from_db()
-    operator = testing.make_operator()
-    call = testing.make_call("playground", factories=[factory], by=operator)
-    owner = testing.make_user()
-    org = testing.make_org(owner)
-    proposal = testing.make_proposal(owner, call, org, requested_gpu_hours=1000)
-    proposal_submit(proposal=proposal, by=owner)
-    return owner, Allocation.objects.get(proposal=proposal)
+    return testing.make_allocation(factory, gpu_hours=1000)
 
 
 @pytest.mark.django_db

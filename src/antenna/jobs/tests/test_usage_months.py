@@ -29,20 +29,13 @@ from antenna.jobs.services import (
     usage_months_rebuild,
 )
 from antenna.jobs.states import JobState
-from antenna.proposals.services import proposal_submit
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def _allocation(hours: int = 100) -> tuple[Allocation, Factory]:
-    operator = testing.make_operator()
     factory = testing.make_factory()
-    call = testing.make_call("playground", factories=[factory], by=operator)
-    owner = testing.make_user()
-    proposal = testing.make_proposal(owner, call, testing.make_org(owner),
-                                     requested_gpu_hours=hours)
-    proposal_submit(proposal=proposal, by=owner)
-    return Allocation.objects.get(proposal=proposal), factory
+    return testing.make_allocation(factory, gpu_hours=hours)[1], factory
 
 
 def _finished(allocation: Allocation, factory: Factory, *, started: dt.datetime,
