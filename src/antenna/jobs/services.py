@@ -39,7 +39,7 @@ from antenna.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from antenna.core.sql import insert_select
+from antenna.core.sql import insert_rows_select, insert_select
 from antenna.factories.identity import missing_site_account_message, runnable_by
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
@@ -312,17 +312,21 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
             array=draft.array.strip(), array_tasks=tasks,
         ))
     total = sum(job.gpu_seconds_reserved for job in jobs)
+    if connection.vendor == "postgresql":
+        # One statement is atomic by itself (as `job_submit`'s): no BEGIN and COMMIT.
+        try:
+            _store_batch_in_one_statement(jobs, by=by, total=total)
+        except AntennaError as exc:
+            raise _batch_refused(len(jobs), exc) from None
+        return jobs
     with transaction.atomic():
         Job.objects.bulk_create(jobs, batch_size=500)
         try:
             budget_reserve(allocation=allocation, gpu_seconds=total,
                            reference=f"jobs:{jobs[0].pk}-{jobs[-1].pk}", by=by,
-                           note=f"batch of {len(jobs)} jobs")
+                           note=_batch_note(len(jobs)))
         except AntennaError as exc:
-            exc.message = _("The batch of %(n)s jobs is refused and nothing is stored: "
-                            "%(message)s") % {"n": len(jobs), "message": exc.message}
-            exc.args = (exc.message,)
-            raise
+            raise _batch_refused(len(jobs), exc) from None
         audit_record_many(
             action="job.submit", targets=list(jobs), by=by,
             organization_id=allocation.organization_id,
@@ -331,6 +335,51 @@ def jobs_submit_batch(*, by: User, allocation: Allocation, drafts: list[JobDraft
                     "batch": len(jobs)} for j in jobs])
         jobs_wake_worker()
     return jobs
+
+
+def _batch_note(count: int) -> str:
+    return f"batch of {count} jobs"
+
+
+def _batch_refused(count: int, exc: AntennaError) -> AntennaError:
+    exc.message = _("The batch of %(n)s jobs is refused and nothing is stored: "
+                    "%(message)s") % {"n": count, "message": exc.message}
+    exc.args = (exc.message,)
+    return exc
+
+
+def _store_batch_in_one_statement(jobs: list[Job], *, by: User, total: int) -> None:
+    """PostgreSQL: reserve the batch's sum and insert its jobs (one `unnest` insert, in
+    order), the reservation's ledger entry (`jobs:<first id>-<last id>`) and one `job.submit`
+    audit event per job, in ONE statement, as `_store_in_one_statement` does for one job: a
+    refused reservation inserts nothing (then `budget_refuse` says why)."""
+    allocation = jobs[0].allocation
+    reserve, reserve_params = budget_reserve_sql(allocation_id=allocation.pk, gpu_seconds=total)
+    insert_jobs, job_params = insert_rows_select(jobs, source="reserved")
+    insert_entry, entry_params = insert_select(
+        reserve_entry(allocation_id=allocation.pk, gpu_seconds=total, reference="",
+                      note=_batch_note(len(jobs)), by=by),
+        source="(SELECT min(id) AS first, max(id) AS last FROM job HAVING count(*) > 0) AS span",
+        computed={"reference": "'jobs:' || span.first || '-' || span.last"})
+    after = (f"jsonb_build_object('gpus', job.gpus, 'walltime_minutes', job.walltime_minutes, "
+             f"'reserved_gpu_seconds', job.gpu_seconds_reserved, 'array', job.\"array\", "
+             f"'batch', {len(jobs):d})")
+    insert_events, event_params = insert_select(
+        audit_event(action="job.submit", target=jobs[0], by=by,
+                    organization_id=allocation.organization_id),
+        source="job", computed={"target_id": "job.id::text", "after": after})
+    sql = (f"WITH reserved AS ({reserve}), job AS ({insert_jobs} RETURNING id, gpus, "  # noqa: S608
+           f"walltime_minutes, gpu_seconds_reserved, \"array\"), entry AS ({insert_entry}), "
+           f"event AS ({insert_events}) "
+           f"SELECT id, pg_notify('{WAKE_CHANNEL}', '') FROM job ORDER BY id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*reserve_params, *job_params, *entry_params, *event_params])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        budget_refuse(allocation_id=allocation.pk, gpu_seconds=total)
+    for job, pk in zip(jobs, ids, strict=True):
+        job.pk = pk
+        job._state.adding = False
 
 
 def _locked(job: Job) -> Job:
