@@ -300,8 +300,6 @@ start_bg slurmctld "$STATE_DIR/log/slurmctld.out" "${IN_ROOT[@]}" slurmctld -D -
 ctld_up() { in_root scontrol ping | grep -q 'is UP'; }
 wait_for "slurmctld" "$PID_slurmctld" -- ctld_up
 
-start_bg slurmd "$STATE_DIR/log/slurmd.out" "${IN_ROOT[@]}" slurmd -D -N "$NODE"
-start_bg slurmd2 "$STATE_DIR/log/slurmd2.out" "${IN_ROOT[@]}" slurmd -D -N "$NODE2"
 node_idle() {
   local st; st="$(in_root sinfo -h -n "$1" -o %T)"
   case "$st" in
@@ -310,7 +308,12 @@ node_idle() {
     *) echo "$st"; return 1 ;;
   esac
 }
+# One after the other: both slurmds of the chroot bind /run/slurm/sack.socket (24.11), and
+# two starting at the same instant can both find it taken (one then dies: "init_sack_conmgr:
+# Unable to bind UNIX socket: Address already in use", seen 2026-12-03).
+start_bg slurmd "$STATE_DIR/log/slurmd.out" "${IN_ROOT[@]}" slurmd -D -N "$NODE"
 wait_for "slurmd (node $NODE idle)" "$PID_slurmd" -- node_idle "$NODE"
+start_bg slurmd2 "$STATE_DIR/log/slurmd2.out" "${IN_ROOT[@]}" slurmd -D -N "$NODE2"
 wait_for "slurmd (node $NODE2 idle)" "$PID_slurmd2" -- node_idle "$NODE2"
 
 for u in "$JOB_USER" root; do
