@@ -130,9 +130,12 @@ def test_cancel_running_job(setup, api):
 def test_gpu_slots_make_jobs_queue(setup, api):
     owner, allocation, _ = setup
     client = api(owner)
+    # The first runs 10 s, long enough to see the second wait on a loaded machine (with 3 s,
+    # CI once saw the first end and the second run to completion before the check).
     ids = [client.post("/jobs", {"allocation": allocation.pk, "name": f"j{i}",
-                                 "script": "#!/bin/bash\nsleep 3\n", "gpus": 3,
-                                 "walltime_minutes": 5}).json()["id"] for i in range(2)]
+                                 "script": f"#!/bin/bash\nsleep {seconds}\n", "gpus": 3,
+                                 "walltime_minutes": 5}).json()["id"]
+           for i, seconds in enumerate((10, 1))]
     assert _run_until(lambda: Job.objects.get(pk=ids[0]).state == "running")
     run_cycle()
     # 4 slots: the second 3-GPU job waits at the factory while the first runs.
