@@ -11,8 +11,9 @@ OpenAPI document itself (docs/api.md, "Rules between fields") says is refused.
   false; a job's `array` (`POST /api/v1/jobs`, each job of `POST /api/v1/jobs/batch`): at
   most 1,000 tasks, indexes up to 1,000,000, ranges in order, steps and `%N` at least 1
   (its pattern states the form, not these numbers).
-- `POST /api/v1/proposals/{id}/attachment`: the file must be a PDF (`%PDF-` first); `map_body`
-  gives generated files that start.
+- `POST /api/v1/proposals/{id}/attachment`: the file must be a PDF (`%PDF-` first); `map_case`
+  gives every phase's generated files that start (bytes, schemathesis' `Binary`, or text: a
+  `map_body` that handled bytes only let a text file through on 2026-12-03).
 
 JSON Schema cannot compare two fields; the server answers 422 with a sentence, and the fuzzer
 draws no body that breaks these rules.
@@ -32,6 +33,7 @@ from typing import Any
 import jsonschema_rs
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.transport.serialization import Binary
 
 
 def _enterprise_number(body: int, dotted: bool) -> str:
@@ -184,15 +186,29 @@ def _as_form_text(value: Any) -> str:
     return "file"  # a file part (bytes, schemathesis' Binary): its content is not the schema's
 
 
+_ATTACHMENT = "/proposals/{proposal_id}/attachment"
+
+
+def _as_pdf(value: Any) -> Any:
+    """A generated file part given the `%PDF-` start; anything that is not a file is kept."""
+    if isinstance(value, Binary):  # schemathesis' wrapper of a file's bytes (a str subclass)
+        data = bytes(value.data)
+        return value if data.startswith(b"%PDF-") else Binary(b"%PDF-" + data)
+    if isinstance(value, bytes | bytearray):
+        return value if bytes(value).startswith(b"%PDF-") else b"%PDF-" + bytes(value)
+    if isinstance(value, str):  # some phases draw a binary field as text
+        return value if value.startswith("%PDF-") else "%PDF-" + value
+    return value
+
+
 @schemathesis.hook
-def map_body(context: Any, body: Any) -> Any:
+def map_case(context: Any, case: Any) -> Any:
     # A proposal's attachment must be a PDF (it starts with `%PDF-`; a rule on the file's
-    # content, docs/api.md): the fuzzer's file parts are given that start, so the cases test
-    # everything else about the upload (size, quota, who may attach).
-    operation = context.operation
-    if (operation is not None and operation.method.upper() == "POST"
-            and operation.path.endswith("/proposals/{proposal_id}/attachment")
-            and isinstance(body, dict) and isinstance(body.get("file"), bytes | bytearray)
-            and not bytes(body["file"]).startswith(b"%PDF-")):
-        return {**body, "file": b"%PDF-" + bytes(body["file"])}
-    return body
+    # content, docs/api.md): every phase's file parts are given that start, so the cases test
+    # everything else about the upload (size, quota, who may attach). A file part that is not
+    # bytes or text (a negative case's number, null...) is left as drawn.
+    operation = case.operation
+    if (operation.method.upper() == "POST" and operation.path.endswith(_ATTACHMENT)
+            and isinstance(case.body, dict) and "file" in case.body):
+        case.body = {**case.body, "file": _as_pdf(case.body["file"])}
+    return case

@@ -32,9 +32,13 @@ class ValidationFailed(AntennaError):
 
 
 class NotEligible(AntennaError):
-    """A proposal or request breaks an eligibility rule; the message names the rule."""
+    """A proposal breaks an eligibility rule at submission; the message names the rule.
 
-    status_code = 400
+    409: the submit request itself carries nothing wrong; the proposal or its organisation as
+    stored does (fix it, then submit again).
+    """
+
+    status_code = 409
     code = "not_eligible"
 
     def __init__(self, message: Any, *, rule: str, **context: Any) -> None:

@@ -122,7 +122,7 @@ def test_each_rule_refuses_with_its_name(rule, operator):
     build, fragment = REFUSALS[rule]
     owner, proposal = build(operator)
     response = ApiClient(owner).post(f"/proposals/{proposal.pk}/submit")
-    body = assert_error(response, 400, f"({rule})", fragment)
+    body = assert_error(response, 409, f"({rule})", fragment)
     assert body["rule"] == rule
     assert body["code"] == "not_eligible"
     proposal.refresh_from_db()
@@ -132,7 +132,7 @@ def test_each_rule_refuses_with_its_name(rule, operator):
 
 def test_too_few_hours_for_large_scale_names_the_gpu_hours_rule(operator):
     owner, proposal = _too_few_hours(operator)
-    assert_error(ApiClient(owner).post(f"/proposals/{proposal.pk}/submit"), 400,
+    assert_error(ApiClient(owner).post(f"/proposals/{proposal.pk}/submit"), 409,
                  "(gpu_hours)", "between 50001 and 5000000")
 
 

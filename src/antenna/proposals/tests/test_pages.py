@@ -59,12 +59,12 @@ def test_playground_proposal_via_pages_is_accepted_with_allocation(applicant, op
     assert "Submitted" in html
 
 
-def test_not_eligible_submission_shows_rule_with_400(applicant, operator, factory):
+def test_not_eligible_submission_shows_rule_with_409(applicant, operator, factory):
     call = testing.make_call("playground", factories=[factory], by=operator)
     org = testing.make_org(applicant)
     proposal = testing.make_proposal(applicant, call, org, civilian_use=False)
     response = client_for(applicant).post(f"/proposals/{proposal.pk}/submit/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     html = response.content.decode()
     assert "civilian_use" in html
     assert "not eligible" in html

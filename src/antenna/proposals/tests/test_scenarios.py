@@ -138,7 +138,7 @@ def test_organisation_outside_the_eu_is_refused_with_the_rule_named(api, operato
     assert (org.json()["region"], org.json()["enterprise_number"]) == ("outside_belgium", "")
     pid = _apply(client, call, org.json()["id"])
     refused = client.post(f"/proposals/{pid}/submit")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["rule"] == "organization_country"
     assert "organization_country" in refused.json()["detail"]
     assert "US" in refused.json()["detail"]
