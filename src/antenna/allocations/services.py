@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, NoReturn, Protocol
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,41 +177,51 @@ def budget_reserve(*, allocation: Allocation, gpu_seconds: int, reference: str,
     room, so concurrent reservations can never over-commit (no read-then-write). Must be
     called inside the caller's transaction.
     """
-    if gpu_seconds < 0:
-        raise ValidationFailed("A reservation cannot be negative.")
-    updated = _reservable(allocation.pk, gpu_seconds).update(
-        reserved_gpu_seconds=F("reserved_gpu_seconds") + gpu_seconds, updated_at=timezone.now())
+    sql, params = budget_reserve_sql(allocation_id=allocation.pk, gpu_seconds=gpu_seconds,
+                                     returning=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
     if updated != 1:
         budget_refuse(allocation_id=allocation.pk, gpu_seconds=gpu_seconds)
     reserve_entry(allocation_id=allocation.pk, gpu_seconds=gpu_seconds, reference=reference,
                   note=note, by=by).save(force_insert=True)
 
 
-def _reservable(allocation_id: int, gpu_seconds: int) -> QuerySet[Allocation]:
-    """The allocation, if it may take `gpu_seconds` more today (the reservation's condition)."""
-    today = timezone.localdate()
-    return Allocation.objects.filter(
-        pk=allocation_id,
-        state=AllocationState.ACTIVE,
-        starts_on__lte=today,
-        ends_on__gte=today,
-        reserved_gpu_seconds__lte=F("granted_gpu_seconds") - F("used_gpu_seconds") - gpu_seconds,
-    )
+@functools.cache
+def _reserve_statement(vendor: str) -> str:
+    """The reservation's conditional UPDATE (names from the model, every value a parameter):
+    the row changes only while the allocation is active, within its dates, and has room.
+    Built once per database vendor: a submit does not compile it again."""
+    meta = Allocation._meta
+    qn = connection.ops.quote_name
+    columns = {field.name: field.column for field in meta.concrete_fields}
+
+    def col(name: str) -> str:
+        return str(qn(columns[name]))
+
+    reserved = col("reserved_gpu_seconds")
+    # Names from the model; every value is a parameter.
+    return (f"UPDATE {qn(meta.db_table)} SET {reserved} = {reserved} + %s, "  # noqa: S608
+            f"{col('updated_at')} = %s WHERE {col('id')} = %s AND {col('state')} = %s "
+            f"AND {col('starts_on')} <= %s AND {col('ends_on')} >= %s "
+            f"AND {reserved} <= {col('granted_gpu_seconds')} - {col('used_gpu_seconds')} - %s")
 
 
-def budget_reserve_sql(*, allocation_id: int, gpu_seconds: int) -> tuple[str, list[Any]]:
-    """`budget_reserve`'s conditional UPDATE as SQL, `... RETURNING id`, for a service that
-    writes what depends on the reservation in the same statement (a CTE on PostgreSQL: no row
-    returned means refused, then call `budget_refuse`). Its ledger entry: `reserve_entry`."""
+def budget_reserve_sql(*, allocation_id: int, gpu_seconds: int,
+                       returning: bool = True) -> tuple[str, list[Any]]:
+    """`budget_reserve`'s conditional UPDATE as SQL (with `RETURNING id` unless `returning`
+    is False), for a service that writes what depends on the reservation in the same
+    statement (a CTE on PostgreSQL: no row returned means refused, then call
+    `budget_refuse`). Its ledger entry: `reserve_entry`."""
     if gpu_seconds < 0:
         raise ValidationFailed("A reservation cannot be negative.")
-    qs = _reservable(allocation_id, gpu_seconds)
-    where, params = qs.query.get_compiler(using=qs.db).compile(qs.query.where)
-    table = connection.ops.quote_name(Allocation._meta.db_table)
-    # Names from the model and the ORM's compiled WHERE; every value is a parameter.
-    return (f"UPDATE {table} SET reserved_gpu_seconds = reserved_gpu_seconds + %s, "  # noqa: S608
-            f"updated_at = %s WHERE {where} RETURNING id",
-            [gpu_seconds, timezone.now(), *params])
+    ops = connection.ops
+    today = ops.adapt_datefield_value(timezone.localdate())
+    params: list[Any] = [gpu_seconds, ops.adapt_datetimefield_value(timezone.now()),
+                         allocation_id, AllocationState.ACTIVE.value, today, today, gpu_seconds]
+    sql = _reserve_statement(connection.vendor)
+    return (f"{sql} RETURNING {ops.quote_name('id')}" if returning else sql), params
 
 
 def reserve_entry(*, allocation_id: int, gpu_seconds: int, reference: str, note: str = "",

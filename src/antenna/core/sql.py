@@ -4,11 +4,27 @@ audit event (`jobs.services.job_submit`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
-from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields import AutoFieldMixin, Field
+
+
+@functools.cache
+def _columns(model: type[models.Model],
+             vendor: str) -> tuple[tuple[Field[Any, Any], str, str], ...]:
+    """A model's inserted columns (no auto id): field, quoted column name, SQL type. Built
+    once per model and database vendor (a submit does not ask each field again)."""
+    qn = connection.ops.quote_name
+    return tuple((field, qn(field.column), str(field.db_type(connection)))
+                 for field in model._meta.concrete_fields
+                 if not isinstance(field, AutoFieldMixin))
+
+
+def _table(model: type[models.Model]) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
 
 
 def insert_select(obj: models.Model, *, source: str,
@@ -17,61 +33,46 @@ def insert_select(obj: models.Model, *, source: str,
     `obj`, with the values Django would store (defaults, `auto_now_add`, JSON), each cast to
     its column's type; `computed` gives an SQL expression instead for some fields (by
     attname), e.g. one that reads the row `source` returns. Returns the SQL and its params."""
-    qn = connection.ops.quote_name
-    computed = computed or {}
-    columns: list[str] = []
-    values: list[str] = []
-    params: list[Any] = []
-    for field in obj._meta.concrete_fields:
-        if isinstance(field, AutoFieldMixin):
-            continue
-        columns.append(qn(field.column))
-        if field.attname in computed:
-            values.append(computed[field.attname])
-            continue
-        value = field.pre_save(obj, add=True)
-        values.append(f"CAST(%s AS {field.db_type(connection)})")
-        params.append(field.get_db_prep_save(value, connection))
-    # Names from the model, SQL given by the caller's code; every value is a parameter.
-    sql = (f"INSERT INTO {qn(obj._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-           f"SELECT {', '.join(values)} FROM {source}")
+    sql, params = insert_rows_select([obj], source=source, computed=computed, unnest=False)
     return sql, params
 
 
 def insert_rows_select(objs: Sequence[models.Model], *, source: str,
-                       computed: dict[str, str] | None = None) -> tuple[str, list[Any]]:
+                       computed: dict[str, str] | None = None,
+                       unnest: bool = True) -> tuple[str, list[Any]]:
     """`INSERT INTO <table> (<columns>) SELECT ... FROM unnest(...) AS u(...), <source>` for
     the unsaved `objs` (one model), in their order: a value the objects share is one
     parameter, the others one array parameter each (PostgreSQL `unnest`); `computed` as in
     `insert_select`. Rows are inserted in the objects' order (ORDER BY their index), so the
-    ids the statement assigns are ascending in that order. Returns the SQL and its params."""
-    qn = connection.ops.quote_name
+    ids the statement assigns are ascending in that order. Returns the SQL and its params.
+    `unnest=False` (one object): `INSERT ... SELECT <values> FROM <source>`."""
     computed = computed or {}
-    meta = objs[0]._meta
+    model = type(objs[0])
     columns: list[str] = []
     values: list[str] = []
     params: list[Any] = []
     arrays: list[tuple[str, str, list[Any]]] = [("n", "integer", list(range(len(objs))))]
-    for field in meta.concrete_fields:
-        if isinstance(field, AutoFieldMixin):
-            continue
-        columns.append(qn(field.column))
+    for field, column, db_type in _columns(model, connection.vendor):
+        columns.append(column)
         if field.attname in computed:
             values.append(computed[field.attname])
             continue
         raw = [field.pre_save(obj, add=True) for obj in objs]
-        db_type = str(field.db_type(connection))
-        if all(value == raw[0] for value in raw):
+        if not unnest or all(value == raw[0] for value in raw):
             values.append(f"CAST(%s AS {db_type})")
             params.append(field.get_db_prep_save(raw[0], connection))
             continue
         name = f"c{len(arrays)}"
         arrays.append((name, db_type, [field.get_db_prep_save(v, connection) for v in raw]))
         values.append(f"u.{name}")
-    unnest = ", ".join(f"CAST(%s AS {db_type}[])" for _name, db_type, _values in arrays)
-    names = ", ".join(name for name, _db_type, _values in arrays)
     # Names from the model, SQL given by the caller's code; every value is a parameter.
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-           f"SELECT {', '.join(values)} FROM unnest({unnest}) AS u({names}), {source} "
-           f"ORDER BY u.n")
+    head = (f"INSERT INTO {_table(model)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)}")
+    if not unnest:
+        if len(objs) != 1:
+            raise ValueError("unnest=False inserts one object")
+        return f"{head} FROM {source}", params
+    unnested = ", ".join(f"CAST(%s AS {db_type}[])" for _name, db_type, _values in arrays)
+    names = ", ".join(name for name, _db_type, _values in arrays)
+    sql = f"{head} FROM unnest({unnested}) AS u({names}), {source} ORDER BY u.n"
     return sql, [*params, *[values for _name, _db_type, values in arrays]]
