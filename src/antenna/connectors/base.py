@@ -269,6 +269,10 @@ class Connector(ABC):
 
     kind: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    # At most this many submits at once from the worker (None: ANTENNA_DISPATCH_PARALLEL).
+    # 1 keeps the jobs in the order Antenna sends them, for a scheduler that serves them
+    # first come, first served on arrival (the local sandbox).
+    max_parallel_submits: int | None = None
 
     def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
         self.factory_name = factory_name

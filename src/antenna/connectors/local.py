@@ -76,6 +76,9 @@ class LocalConnector(Connector):
 
     capabilities = frozenset({Capability.CANCEL, Capability.LOGS, Capability.ACCOUNTING,
                               Capability.FIND_BY_NAME, Capability.QUEUE})
+    # First come, first served on arrival: submitted in parallel, a later job could arrive
+    # first and overtake (CI saw it on 2026-12-03); its file lock serialises submits anyway.
+    max_parallel_submits = 1
 
     def __init__(self, factory_name: str, settings: dict[str, Any]) -> None:
         super().__init__(factory_name, settings)

@@ -139,8 +139,11 @@ class _Pools:
             ) -> Future[Any]:
         pool = self.pools.get(factory.pk)
         if pool is None:
+            # A connector may allow fewer at once (the local sandbox: one, in order).
+            limit = connector_for(factory).max_parallel_submits
             pool = self.pools[factory.pk] = ThreadPoolExecutor(
-                max_workers=self.size, thread_name_prefix=f"dispatch-{factory.name}")
+                max_workers=min(self.size, limit) if limit else self.size,
+                thread_name_prefix=f"dispatch-{factory.name}")
         return pool.submit(call, spec)
 
     def close(self) -> None:

@@ -99,6 +99,46 @@ def test_a_burst_of_200_jobs_is_dispatched_in_one_cycle_each_job_once(settings):
     assert sum(Counting.submits.values()) == 200
 
 
+class FirstComeFirstServed(testing.NullConnector):
+    """A scheduler that serves jobs in the order they arrive (as the local sandbox does): it
+    allows one submit at a time, and records the order and the most in flight."""
+
+    max_parallel_submits = 1
+    order: ClassVar[list[int]] = []
+    in_flight: ClassVar[int] = 0
+    most_in_flight: ClassVar[int] = 0
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def _submit(self, spec: JobSpec) -> str:
+        cls = type(self)
+        with cls.lock:
+            cls.in_flight += 1
+            cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        time.sleep(0.003 * (spec.antenna_job_id % 3))  # later jobs would overtake in parallel
+        with cls.lock:
+            cls.order.append(spec.antenna_job_id)
+            cls.in_flight -= 1
+        return f"f{spec.antenna_job_id}"
+
+
+@pytest.mark.django_db
+def test_a_connector_that_serves_on_arrival_gets_its_jobs_one_at_a_time_in_order(settings):
+    settings.ANTENNA_DISPATCH_PARALLEL = 8
+    connector_kinds()
+    register_connector("fcfs", FirstComeFirstServed)
+    FirstComeFirstServed.order, FirstComeFirstServed.most_in_flight = [], 0
+    factory = testing.make_factory("fcfs", gpus_per_node=8)
+    Factory.objects.filter(pk=factory.pk).update(connector="fcfs")
+    owner, allocation = testing.make_allocation(factory, gpu_hours=1000)
+    jobs = [job_submit(by=owner, allocation=allocation, name=f"o{i}", script="#!/bin/bash\n",
+                       gpus=1, walltime_minutes=10) for i in range(30)]
+
+    assert dispatch.run_cycle().dispatched == 30
+
+    assert FirstComeFirstServed.most_in_flight == 1
+    assert FirstComeFirstServed.order == [job.pk for job in jobs]
+
+
 @pytest.mark.django_db
 def test_submits_in_flight_that_fail_together_count_as_one_failure(settings):
     """The factory is down: the submits in flight all fail, but that is one outage, so one

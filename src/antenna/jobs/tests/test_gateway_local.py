@@ -130,8 +130,10 @@ def test_cancel_running_job(setup, api):
 def test_gpu_slots_make_jobs_queue(setup, api):
     owner, allocation, _ = setup
     client = api(owner)
-    # The first runs 10 s, long enough to see the second wait on a loaded machine (with 3 s,
-    # CI once saw the first end and the second run to completion before the check).
+    # The first runs 10 s, long enough to see the second wait on a loaded machine. CI twice
+    # saw the second completed here: the worker sent both at once and the second reached the
+    # sandbox first. The sandbox now takes its jobs one at a time, in order
+    # (`max_parallel_submits`).
     ids = [client.post("/jobs", {"allocation": allocation.pk, "name": f"j{i}",
                                  "script": f"#!/bin/bash\nsleep {seconds}\n", "gpus": 3,
                                  "walltime_minutes": 5}).json()["id"]
