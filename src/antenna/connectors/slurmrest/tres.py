@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from antenna.connectors.slurmrest.protocol import SlurmAccount
+from antenna.connectors.slurmrest.values import slurm_int
 
 _ALLOC_GPUS = re.compile(r"(?:^|,)gres/gpu=(\d+)")
 _REQUESTED_GPUS = re.compile(r"gpu(?::[A-Za-z0-9_.-]+)?:(\d+)")
@@ -43,6 +44,15 @@ def tres_gpus(items: Any) -> int | None:
         if isinstance(item, dict) and item.get("type") == "gres" and item.get("name") == "gpu":
             count = item.get("count")
             return int(count) if isinstance(count, int) and not isinstance(count, bool) else None
+    return None
+
+
+def gpus_accounted(job: dict[str, Any]) -> int | None:
+    """The GPUs slurmdbd's record of a job says it was allocated (`tres.allocated`, the same
+    shape in v0.0.38 and v0.0.4x); None when it has none."""
+    for item in (job.get("tres") or {}).get("allocated") or []:
+        if item.get("type") == "gres" and item.get("name") == "gpu":
+            return slurm_int(item.get("count"))
     return None
 
 

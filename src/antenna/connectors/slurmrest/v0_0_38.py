@@ -26,7 +26,13 @@ from antenna.connectors.slurmrest.protocol import (
     SubmitResult,
 )
 from antenna.connectors.slurmrest.tres import accounts_from as _accounts
-from antenna.connectors.slurmrest.tres import gpu_tres, gpus_live, gpus_requested, node_gpus
+from antenna.connectors.slurmrest.tres import (
+    gpu_tres,
+    gpus_accounted,
+    gpus_live,
+    gpus_requested,
+    node_gpus,
+)
 from antenna.connectors.slurmrest.values import slurm_int
 
 INFINITE = 0xFFFFFFFE  # NO_VAL/INFINITE of a 32-bit field (slurm.h)
@@ -44,14 +50,6 @@ def _task_id(value: Any) -> int | None:
         return None
     number = slurm_int(value, INFINITE)
     return None if number >= INFINITE else number
-
-
-def _gpus_db(job: dict[str, Any]) -> int | None:
-    tres = job.get("tres") or {}
-    for item in tres.get("allocated") or []:
-        if item.get("type") == "gres" and item.get("name") == "gpu":
-            return slurm_int(item.get("count"))
-    return None
 
 
 class V0038(RestPaths):
@@ -219,7 +217,7 @@ class V0038(RestPaths):
                 elapsed_seconds=slurm_int(elapsed) if elapsed is not None else None,
                 partition=partition,
                 working_directory=str(job.get("working_directory") or ""),
-                gpus=_gpus_db(job),
+                gpus=gpus_accounted(job),
                 allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
                 complete=bool(partition) and name != "allocation",
                 account=str(job.get("account") or ""),

@@ -31,7 +31,13 @@ from antenna.connectors.slurmrest.protocol import (
     SubmitResult,
 )
 from antenna.connectors.slurmrest.tres import accounts_from as _accounts
-from antenna.connectors.slurmrest.tres import gpu_tres, gpus_live, gpus_requested, node_gpus
+from antenna.connectors.slurmrest.tres import (
+    gpu_tres,
+    gpus_accounted,
+    gpus_live,
+    gpus_requested,
+    node_gpus,
+)
 from antenna.connectors.slurmrest.values import slurm_int
 
 
@@ -81,13 +87,6 @@ def _task_id(value: Any) -> int | None:
         return None
     number = slurm_int(value, -1)
     return number if 0 <= number < 0xFFFFFFFE else None
-
-
-def _gpus_db(job: dict[str, Any]) -> int | None:
-    for item in (job.get("tres") or {}).get("allocated") or []:
-        if item.get("type") == "gres" and item.get("name") == "gpu":
-            return slurm_int(item.get("count"))
-    return None
 
 
 class V0040(RestPaths):
@@ -261,7 +260,7 @@ class V0040(RestPaths):
                 elapsed_seconds=slurm_int(elapsed) if elapsed is not None else None,
                 partition=partition,
                 working_directory=str(job.get("working_directory") or ""),
-                gpus=_gpus_db(job),
+                gpus=gpus_accounted(job),
                 allocated=str(job.get("nodes") or "") not in ("", "None assigned"),
                 complete=bool(partition) and name != "allocation",
                 extra={"exit_status": _wait_status(job.get("exit_code"))},

@@ -163,6 +163,24 @@ def _restart_in_background(env: dict[str, str], name: str, down_seconds: float,
     return thread
 
 
+def _stuck_report(cluster: Slurm) -> str:
+    """What slurmctld says when a burst does not finish: each node's state and GPUs in use,
+    and each unfinished job's state and reason (read over REST)."""
+    lines = []
+    _status, body = cluster.call("GET", f"/slurm/{cluster.api}/nodes")
+    for node in body.get("nodes", []):
+        lines.append(f"node {node.get('name')}: state {node.get('state')}, "
+                     f"gres {node.get('gres')}, gres_used {node.get('gres_used')}, "
+                     f"alloc_cpus {node.get('alloc_cpus')}, reason {node.get('reason')!r}")
+    _status, body = cluster.call("GET", f"/slurm/{cluster.api}/jobs")
+    for job in body.get("jobs", []):
+        state = Slurm.state_of(job)
+        if state not in {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}:
+            lines.append(f"job {job.get('job_id')} {job.get('name')}: {state}, "
+                         f"reason {job.get('state_reason')}")
+    return "\n".join(lines)
+
+
 def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[str, object]:
     """20 jobs on lumi; `name` is restarted while the worker's cycles dispatch and poll them.
     Returns what was measured (for docs/reliability.md)."""
@@ -178,7 +196,9 @@ def _burst_with_restart(gateway, slurm, env: dict[str, str], name: str) -> dict[
     recovered_after: int | None = None
     deadline = time.monotonic() + 240
     while not settled(*ids)():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        if time.monotonic() >= deadline:
+            pytest.fail("timed out waiting for the worker; Slurm says:\n"
+                        + _stuck_report(slurm[CLUSTER]))
         back = done.is_set()
         dispatch.run_cycle(limit=5)  # cycles keep running through the restart
         if back:
