@@ -33,8 +33,7 @@ def insert_select(obj: models.Model, *, source: str,
     `obj`, with the values Django would store (defaults, `auto_now_add`, JSON), each cast to
     its column's type; `computed` gives an SQL expression instead for some fields (by
     attname), e.g. one that reads the row `source` returns. Returns the SQL and its params."""
-    sql, params = insert_rows_select([obj], source=source, computed=computed, unnest=False)
-    return sql, params
+    return insert_rows_select([obj], source=source, computed=computed, unnest=False)
 
 
 def insert_rows_select(objs: Sequence[models.Model], *, source: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -225,9 +226,6 @@ def _store_in_one_statement(job: Job, *, by: User, after: dict[str, object]) -> 
     once here, the statement having committed unless an outer transaction holds it); the
     worker's wake-up NOTIFY is part of the statement."""
     allocation = job.allocation
-    reserve, reserve_params = budget_reserve_sql(allocation_id=allocation.pk,
-                                                 gpu_seconds=job.gpu_seconds_reserved)
-    insert_job, job_params = insert_select(job, source="reserved")
     insert_entry, entry_params = insert_select(
         reserve_entry(allocation_id=allocation.pk, gpu_seconds=job.gpu_seconds_reserved,
                       reference="", by=by),
@@ -236,18 +234,34 @@ def _store_in_one_statement(job: Job, *, by: User, after: dict[str, object]) -> 
         audit_event(action="job.submit", target=job, by=by,
                     organization_id=allocation.organization_id, after=after),
         source="job", computed={"target_id": "job.id::text"})
-    # pg_notify wakes the worker (jobs.wakeup) once the statement commits, and only when the
-    # job was inserted (the SELECT has no row otherwise): the same as `jobs_wake_worker()`.
-    sql = (f"WITH reserved AS ({reserve}), job AS ({insert_job} RETURNING id), "  # noqa: S608
-           f"entry AS ({insert_entry}), event AS ({insert_event}) "
-           f"SELECT id, pg_notify('{WAKE_CHANNEL}', '') FROM job")
+    _reserve_and_insert([job], total=job.gpu_seconds_reserved,
+                        insert_jobs=insert_select(job, source="reserved"), returning="id",
+                        entry=(insert_entry, entry_params), event=(insert_event, event_params))
+
+
+def _reserve_and_insert(jobs: list[Job], *, total: int, insert_jobs: tuple[str, list[Any]],
+                        returning: str, entry: tuple[str, list[Any]],
+                        event: tuple[str, list[Any]]) -> None:
+    """The one statement of a PostgreSQL submit (single or batch): the reservation's
+    conditional UPDATE of `total`, then `insert_jobs` (reading `reserved`, returning
+    `returning`), the ledger `entry` and the audit `event` (both reading `job`). A refused
+    reservation inserts nothing (then `budget_refuse` says why); else the jobs get their ids,
+    in order. pg_notify wakes the worker (jobs.wakeup) once the statement commits, and only
+    when jobs were inserted: the same as `jobs_wake_worker()`."""
+    allocation_id = jobs[0].allocation_id
+    reserve, reserve_params = budget_reserve_sql(allocation_id=allocation_id, gpu_seconds=total)
+    sql = (f"WITH reserved AS ({reserve}), "  # noqa: S608
+           f"job AS ({insert_jobs[0]} RETURNING {returning}), "
+           f"entry AS ({entry[0]}), event AS ({event[0]}) "
+           f"SELECT id, pg_notify('{WAKE_CHANNEL}', '') FROM job ORDER BY id")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*reserve_params, *job_params, *entry_params, *event_params])
-        row = cursor.fetchone()
-    if row is None:
-        budget_refuse(allocation_id=allocation.pk, gpu_seconds=job.gpu_seconds_reserved)
-    job.pk = row[0]
-    job._state.adding = False
+        cursor.execute(sql, [*reserve_params, *insert_jobs[1], *entry[1], *event[1]])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        budget_refuse(allocation_id=allocation_id, gpu_seconds=total)
+    for job, pk in zip(jobs, ids, strict=True):
+        job.pk = pk
+        job._state.adding = False
 
 
 @dataclass(frozen=True)
@@ -354,8 +368,6 @@ def _store_batch_in_one_statement(jobs: list[Job], *, by: User, total: int) -> N
     audit event per job, in ONE statement, as `_store_in_one_statement` does for one job: a
     refused reservation inserts nothing (then `budget_refuse` says why)."""
     allocation = jobs[0].allocation
-    reserve, reserve_params = budget_reserve_sql(allocation_id=allocation.pk, gpu_seconds=total)
-    insert_jobs, job_params = insert_rows_select(jobs, source="reserved")
     insert_entry, entry_params = insert_select(
         reserve_entry(allocation_id=allocation.pk, gpu_seconds=total, reference="",
                       note=_batch_note(len(jobs)), by=by),
@@ -368,18 +380,10 @@ def _store_batch_in_one_statement(jobs: list[Job], *, by: User, total: int) -> N
         audit_event(action="job.submit", target=jobs[0], by=by,
                     organization_id=allocation.organization_id),
         source="job", computed={"target_id": "job.id::text", "after": after})
-    sql = (f"WITH reserved AS ({reserve}), job AS ({insert_jobs} RETURNING id, gpus, "  # noqa: S608
-           f"walltime_minutes, gpu_seconds_reserved, \"array\"), entry AS ({insert_entry}), "
-           f"event AS ({insert_events}) "
-           f"SELECT id, pg_notify('{WAKE_CHANNEL}', '') FROM job ORDER BY id")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*reserve_params, *job_params, *entry_params, *event_params])
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        budget_refuse(allocation_id=allocation.pk, gpu_seconds=total)
-    for job, pk in zip(jobs, ids, strict=True):
-        job.pk = pk
-        job._state.adding = False
+    _reserve_and_insert(jobs, total=total,
+                        insert_jobs=insert_rows_select(jobs, source="reserved"),
+                        returning='id, gpus, walltime_minutes, gpu_seconds_reserved, "array"',
+                        entry=(insert_entry, entry_params), event=(insert_events, event_params))
 
 
 def _locked(job: Job) -> Job:

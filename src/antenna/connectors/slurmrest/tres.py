@@ -40,20 +40,24 @@ def gpus_requested(job: dict[str, Any]) -> int | None:
 def tres_gpus(items: Any) -> int | None:
     """The `gres/gpu` count of a structured TRES list (`[{"type": "gres", "name": "gpu",
     "count": N}]`, the same in v0.0.38 and v0.0.4x); None when it has none."""
+    item = _gpu_item(items)
+    count = item.get("count") if item is not None else None
+    return int(count) if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _gpu_item(items: Any) -> dict[str, Any] | None:
+    """The `gres/gpu` entry of a structured TRES list, or None."""
     for item in items or []:
         if isinstance(item, dict) and item.get("type") == "gres" and item.get("name") == "gpu":
-            count = item.get("count")
-            return int(count) if isinstance(count, int) and not isinstance(count, bool) else None
+            return item
     return None
 
 
 def gpus_accounted(job: dict[str, Any]) -> int | None:
     """The GPUs slurmdbd's record of a job says it was allocated (`tres.allocated`, the same
     shape in v0.0.38 and v0.0.4x); None when it has none."""
-    for item in (job.get("tres") or {}).get("allocated") or []:
-        if item.get("type") == "gres" and item.get("name") == "gpu":
-            return slurm_int(item.get("count"))
-    return None
+    item = _gpu_item((job.get("tres") or {}).get("allocated"))
+    return slurm_int(item.get("count")) if item is not None else None
 
 
 def gpu_tres(minutes: int) -> list[dict[str, Any]]:
