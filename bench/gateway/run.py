@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -144,7 +145,42 @@ def run_antenna(host: str, setup: dict[str, Any], tracks: list[Track],
                 if t.final_seen is None and state in FINAL_ANTENNA:
                     t.final_seen, t.final_state = now, state
 
-    result = _phase("antenna", tracks, args, submit, poll_once, {})
+    def submit_batches(all_tracks: list[Track]) -> None:
+        """`--antenna-batch`: each cluster's jobs in one POST /api/v1/jobs/batch (at most
+        1000 each, one client per cluster), as a sweep would be sent."""
+        def run(name: str) -> None:
+            mine = by_cluster[name]
+            for start in range(0, len(mine), 1000):
+                part = mine[start:start + 1000]
+                sent = time.time()
+                for t in part:
+                    t.sent = sent
+                try:
+                    status, answer = http("POST", f"{host}/api/v1/jobs/batch", headers, {
+                        "allocation": allocations[name],
+                        "jobs": [{"name": f"a{t.index}", "script": SCRIPT, "gpus": 1,
+                                  "walltime_minutes": WALLTIME_MINUTES} for t in part]})
+                    if status != 201:
+                        raise RuntimeError(f"HTTP {status}: {str(answer)[:200]}")
+                    for t, ref in zip(part, answer["ids"], strict=True):
+                        t.ref = str(ref)
+                except Exception as exc:
+                    for t in part:
+                        t.error = f"{type(exc).__name__}: {exc}"[:300]
+                answered = time.time()
+                for t in part:
+                    t.answered = answered
+
+        threads = [threading.Thread(target=run, args=(name,)) for name in allocations]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+
+    result = _phase("antenna", tracks, args, submit, poll_once, {},
+                    submit_all=submit_batches if args.antenna_batch else None)
+    result["submitted_as"] = ("one POST /api/v1/jobs/batch per cluster" if args.antenna_batch
+                              else "one POST /api/v1/jobs per job")
     if submitted_at:
         first_sent = min(t.sent for t in tracks)
         acc = sorted(submitted_at.values())
@@ -156,12 +192,15 @@ def run_antenna(host: str, setup: dict[str, Any], tracks: list[Track],
 
 
 def _phase(path: str, tracks: list[Track], args: argparse.Namespace, submit: Any,
-           poll_once: Any, extra: dict[str, Any]) -> dict[str, Any]:
+           poll_once: Any, extra: dict[str, Any], submit_all: Any = None) -> dict[str, Any]:
     print(f"[{path}] {len(tracks)} jobs by {args.clients} clients", flush=True)
     load_before = os.getloadavg()[0]
     poller = Poller(args.poll, poll_once)
     poller.start()
-    submit_concurrently(tracks, args.clients, submit)
+    if submit_all is not None:
+        submit_all(tracks)
+    else:
+        submit_concurrently(tracks, args.clients, submit)
     done = wait_final(tracks, time.monotonic() + args.phase_timeout)
     poller.stop()
     extra = {**extra, "all_final": done, "loadavg_1m_before": round(load_before, 2),
@@ -200,6 +239,8 @@ def main() -> int:
     ap.add_argument("--order", default="direct,antenna")
     ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18451")))
     ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55452")))
+    ap.add_argument("--antenna-batch", action="store_true",
+                    help="Antenna path: each cluster's jobs in one POST /api/v1/jobs/batch")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # timeout(1): clean up below
@@ -241,7 +282,8 @@ def main() -> int:
                   "split": "job i -> cluster i % 2 (jupiter, lumi)",
                   "antenna_allocations": "two Playground allocations, one per factory",
                   "poll_interval_s": args.poll, "worker_interval_s": args.worker_interval,
-                  "gunicorn_workers": args.gunicorn_workers, "order": args.order},
+                  "gunicorn_workers": args.gunicorn_workers, "order": args.order,
+                  "antenna_batch": args.antenna_batch},
     }
     try:
         started_pg = True  # stop it in any case: a half-started server leaves a pid file

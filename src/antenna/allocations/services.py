@@ -270,6 +270,29 @@ def budget_release(*, allocation_id: int, gpu_seconds: int, reference: str, note
                                reserved_delta=-gpu_seconds, reference=reference, note=note)
 
 
+def budget_release_many(releases: list[tuple[int, int, str, str]]) -> None:
+    """`budget_release` for many jobs at once, (allocation id, GPU-seconds, reference, note)
+    each: one conditional UPDATE per allocation for its sum, one INSERT of a ledger entry
+    per release (each job's entry keeps its own reference). Inside the caller's
+    transaction; an allocation that holds less than its sum raises and nothing is kept."""
+    releases = [r for r in releases if r[1] > 0]
+    totals: dict[int, int] = {}
+    for allocation_id, seconds, _reference, _note in releases:
+        totals[allocation_id] = totals.get(allocation_id, 0) + seconds
+    now = timezone.now()
+    for allocation_id, total in sorted(totals.items()):  # one lock order: no deadlock
+        updated = Allocation.objects.filter(
+            pk=allocation_id, reserved_gpu_seconds__gte=total
+        ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") - total, updated_at=now)
+        if updated != 1:
+            raise ValidationFailed(f"Allocation {allocation_id} holds less than {total} "
+                                   "reserved GPU-seconds.")
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(allocation_id=allocation_id, kind=LedgerKind.RELEASE,
+                    reserved_delta=-seconds, reference=reference, note=note)
+        for allocation_id, seconds, reference, note in releases], batch_size=500)
+
+
 def budget_settle(*, allocation_id: int, reserved_seconds: int, charged_seconds: int,
                   reference: str, note: str = "") -> None:
     """Turn a job's reservation into what it really used; the rest returns to the budget."""

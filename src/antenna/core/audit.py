@@ -53,6 +53,12 @@ def audit_event(
     )
 
 
+def audit_store(events: list[AuditEvent]) -> None:
+    """Store events made by `audit_event` in one INSERT (the worker's writes on a batch of
+    jobs), inside the caller's transaction."""
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
 def audit_timeline(target: models.Model) -> QuerySet[AuditEvent]:
     """The audit events of one object, oldest first, with their actors: its status timeline
     on the proposal and job pages."""

@@ -75,3 +75,57 @@ def insert_rows_select(objs: Sequence[models.Model], *, source: str,
     names = ", ".join(name for name, _db_type, _values in arrays)
     sql = f"{head} FROM unnest({unnested}) AS u({names}), {source} ORDER BY u.n"
     return sql, [*params, *[values for _name, _db_type, values in arrays]]
+
+
+def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
+    """Store `fields` of saved objects (one model) in one UPDATE per 500, what Django's
+    `bulk_update` does without its CASE per field and row (slow to build for many rows):
+    `UPDATE <table> SET <column> = v.<column> ... FROM (VALUES (...), ...) AS v WHERE
+    <table>.id = v.id`; a value every object shares is one parameter. PostgreSQL and
+    SQLite (3.33 or later). Returns the rows updated."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    table = _table(model)
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    postgres = connection.vendor == "postgresql"
+
+    def typed(sql: str, field: Field[Any, Any]) -> str:
+        # SQLite's CAST to a declared type such as "datetime" would change the value.
+        return f"CAST({sql} AS {field.db_type(connection)})" if postgres else sql
+
+    concrete = [model._meta.get_field(name) for name in fields]
+    updated = 0
+    for start in range(0, len(objs), 500):
+        chunk = objs[start:start + 500]
+        shared: list[tuple[Field[Any, Any], Any]] = []
+        varying: list[Field[Any, Any]] = []
+        for field in concrete:
+            assert isinstance(field, Field)
+            values = [getattr(obj, field.attname) for obj in chunk]
+            if all(value == values[0] for value in values):
+                shared.append((field, field.get_db_prep_save(values[0], connection)))
+            else:
+                varying.append(field)
+        sets = [f"{qn(field.column)} = {typed('%s', field)}" for field, _v in shared]
+        sets += [f"{qn(field.column)} = v.c{n}" for n, field in enumerate(varying)]
+        # VALUES names its columns column1, column2... (PostgreSQL and SQLite alike).
+        names = ", ".join(["column1 AS id",
+                           *(f"column{n + 2} AS c{n}" for n in range(len(varying)))])
+        row = "(" + ", ".join([typed("%s", pk), *(typed("%s", f) for f in varying)]) + ")"
+        params: list[Any] = [value for _field, value in shared]  # SET comes first
+        for obj in chunk:
+            params.append(obj.pk)
+            params += [field.get_db_prep_save(getattr(obj, field.attname), connection)
+                       for field in varying]
+        # Names from the model; every value is a parameter.
+        rows = ", ".join([row] * len(chunk))
+        sql = (f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608
+               f"FROM (SELECT {names} FROM (VALUES {rows}) AS r) AS v "
+               f"WHERE {table}.{qn(pk.column)} = v.id")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            updated += cursor.rowcount
+    return updated

@@ -39,7 +39,7 @@ from antenna.factories.services import (
     factory_record_success,
 )
 from antenna.jobs.models import Job
-from antenna.jobs.placement import JobRequest, rank_factories
+from antenna.jobs.placement import FactoryView, JobRequest, rank_factories
 from antenna.jobs.selectors import (
     factory_views,
     live_queues,
@@ -47,10 +47,9 @@ from antenna.jobs.selectors import (
     recent_usage,
 )
 from antenna.jobs.services import (
+    Accepted,
     candidate_factories,
     job_end_before_start,
-    job_record_dispatched,
-    job_record_placement,
     job_record_rejected,
     job_record_status,
     job_record_tasks,
@@ -58,6 +57,8 @@ from antenna.jobs.services import (
     job_settle,
     job_settle_correct,
     jobs_lease,
+    jobs_record_dispatched,
+    jobs_record_placement,
     runs_arrays,
 )
 from antenna.jobs.slurm_accounts import (
@@ -91,11 +92,15 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _spec(job: Job, partition: str, gpus_per_node: int = 0) -> JobSpec:
+def _spec(job: Job, partition: str, gpus_per_node: int = 0, account: str | None = None
+          ) -> JobSpec:
     """The job for its factory (`job.factory`, chosen): who it is for goes into the comment;
     on a per_user factory it runs as the person's verified username there; more GPUs than a
-    node of the partition has (`gpus_per_node`) run on whole nodes."""
+    node of the partition has (`gpus_per_node`) run on whole nodes. `account`: the Slurm
+    account, if the caller already knows it (`account_for`)."""
     allocation = job.allocation
+    if account is None:
+        account = account_for(allocation.pk, job.factory) if job.factory else ""
     return JobSpec(antenna_job_id=job.pk, name=job.name, script=job.script, gpus=job.gpus,
                    cpus=job.cpus, memory_mb=job.memory_gb * 1024,
                    walltime_minutes=job.walltime_minutes, partition=partition,
@@ -104,7 +109,7 @@ def _spec(job: Job, partition: str, gpus_per_node: int = 0) -> JobSpec:
                    organization=allocation.organization.legal_name,
                    allocation=str(allocation.pk),
                    run_as=run_as(job.submitted_by, job.factory) if job.factory else "",
-                   account=account_for(allocation.pk, job.factory) if job.factory else "",
+                   account=account,
                    nodes=nodes_for(job.gpus, gpus_per_node) if gpus_per_node else 1,
                    array=job.array)
 
@@ -186,8 +191,11 @@ def dispatch_queued(limit: int | None = None) -> CycleReport:
 
 
 class _Batch:
-    """One leased batch: placed job by job here, submitted in the factories' pools, the
-    answers recorded here as they come (fail-over to the next place on a failure)."""
+    """One leased batch, placed from a picture read once (the factories, their partitions
+    and their queues, each job placed added to it in memory), its placements recorded in
+    one transaction, submitted in the factories' pools, and the answers recorded together
+    as they come (one transaction per group of answers; fail-over to the next place on a
+    failure)."""
 
     def __init__(self, pools: _Pools, usage: dict[str, dict[str, float]],
                  queues: dict[int, FactoryQueue | None], report: CycleReport) -> None:
@@ -200,6 +208,13 @@ class _Batch:
         # The factories (and partitions) read once per batch for all its jobs, read again
         # after a failure is recorded (it may have made a factory unusable for a while).
         self.known: dict[tuple[int, ...], list[Factory]] = {}
+        # What placement sees of each factory, read once; each job placed is added to it.
+        self.views: dict[int, FactoryView] = {}
+        # Per batch: an allocation's candidate factories, a user's runnable ones, the Slurm
+        # account of an allocation at a factory.
+        self.candidates: dict[int, list[Factory]] = {}
+        self.runnable: dict[tuple[int, tuple[int, ...]], list[Factory]] = {}
+        self.accounts: dict[tuple[int, int], str] = {}
 
     def _factories(self, ids: list[int]) -> list[Factory]:
         key = tuple(sorted(ids))
@@ -207,6 +222,14 @@ class _Batch:
             self.known[key] = list(Factory.objects.filter(pk__in=key)
                                    .prefetch_related("partitions"))
         return self.known[key]
+
+    def _views(self, factories: list[Factory]) -> list[FactoryView]:
+        missing = [f for f in factories if f.pk not in self.views]
+        if missing:
+            for factory, view in zip(missing, factory_views(
+                    missing, live_queues(missing, self.queues)), strict=True):
+                self.views[factory.pk] = view
+        return [self.views[f.pk] for f in factories]
 
     def _failed(self, factory: Factory, error: str) -> None:
         """A call to `factory` failed: counted once per batch (its submits in flight fail
@@ -217,8 +240,17 @@ class _Batch:
         factory_record_failure(factory=factory, error=error)
         self.failed[factory.pk] = error
         self.known.clear()
+        self.views.clear()
+
+    def spec(self, job: Job, partition: Partition) -> JobSpec:
+        assert job.factory is not None
+        key = (job.allocation_id, job.factory.pk)
+        if key not in self.accounts:
+            self.accounts[key] = account_for(job.allocation_id, job.factory)
+        return _spec(job, partition.name, partition.gpus_per_node, account=self.accounts[key])
 
     def run(self, jobs: list[Job]) -> None:
+        first: list[tuple[_Attempt, Factory, Partition]] = []
         for job in jobs:
             if job.factory_id is not None and job.scheduler_job_id == "":
                 # A previous attempt chose this factory and may have submitted before a crash.
@@ -227,54 +259,117 @@ class _Batch:
                 spec = _spec(job, job.partition.name if job.partition else "")
                 self.pending[self.pools.run(factory, connector_for(factory).find, spec)] = (
                     job, factory, None, None)
-            else:
-                self._place(job)
-            self._record(block=False)  # answers so far: a failing factory is seen early
+                continue
+            attempt = self._plan(job)
+            choice = self._choose(attempt) if attempt is not None else None
+            if attempt is not None and choice is not None:
+                first.append((attempt, *choice))
+        self._send(first)
         while self.pending:
-            self._record(block=True)
+            self._record()
 
-    def _place(self, job: Job) -> None:
-        attempt = _plan(job, self.now, self.usage, self.report, self.queues, self._factories)
-        if attempt is not None:
-            self._submit_next(attempt)
+    def _plan(self, job: Job) -> _Attempt | None:
+        """Where `job` may go, best first (the first choice is added to the picture); None
+        when it is rejected or retried later here."""
+        allocation = job.allocation
+        if allocation.pk not in self.candidates:
+            self.candidates[allocation.pk] = candidate_factories(allocation)
+        candidates = self.candidates[allocation.pk]
+        if job.requested_factory_id is not None:
+            candidates = [f for f in candidates if f.pk == job.requested_factory_id]
+        candidates = self._factories([c.pk for c in candidates])
+        key = (job.submitted_by_id, tuple(f.pk for f in candidates))
+        if key not in self.runnable:
+            self.runnable[key] = runnable_by(job.submitted_by, candidates)
+        runnable = self.runnable[key]
+        if candidates and not runnable:
+            job_record_rejected(job=job, reason=missing_site_account_message(candidates))
+            self.report.rejected += 1
+            return None
+        candidates = runnable
+        if job.array:  # only factories that run job arrays (not the local sandbox)
+            candidates = [f for f in candidates if runs_arrays(f)]
+        usable = [f for f in candidates if _usable(f, self.now)]
+        seconds = predicted_runtime_of(job)
+        request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
+                             organization=str(allocation.organization_id),
+                             expected_runtime_seconds=seconds)
+        ranked = rank_factories(request, self._views(usable), self.usage)
+        if not ranked:
+            can_ever = rank_factories(request, [
+                replace(v, available=True) for v in factory_views(candidates)
+            ])
+            if not can_ever:
+                job_record_rejected(job=job, reason="No factory of this allocation can run it.")
+                self.report.rejected += 1
+                return None
+            job_retry_later(job=job, reason="All factories that can run it are unavailable; "
+                                            "retrying.")
+            return None
+        by_name = {f.name: f for f in usable}
+        choices = []
+        for choice in ranked:
+            factory = by_name[choice.factory]
+            choices.append((factory, next(p for p in factory.partitions.all()
+                                          if p.name == choice.partition)))
+        best = choices[0][0].pk
+        # As `factory_views` will read it once it is there (an array: one row).
+        self.views[best] = self.views[best].with_queued(
+            job.gpus, seconds or job.walltime_minutes * 60.0)
+        return _Attempt(job=job, choices=choices)
+
+    def _choose(self, attempt: _Attempt) -> tuple[Factory, Partition] | None:
+        """The next place left to try (none failed in this batch); none left: retry later
+        (or give up after MAX_DISPATCH_ATTEMPTS)."""
+        while attempt.choices:
+            factory, partition = attempt.choices.pop(0)
+            if factory.pk not in self.failed:
+                return factory, partition
+            attempt.last_error = attempt.last_error or self.failed[factory.pk]
+        job = attempt.job
+        if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
+            job_record_rejected(job=job, reason=f"Could not be submitted: "
+                                                f"{attempt.last_error}", unplace=True)
+            self.report.rejected += 1
+        else:
+            job_retry_later(job=job, reason=attempt.last_error, unplace=True)
+        return None
+
+    def _send(self, chosen: list[tuple[_Attempt, Factory, Partition]]) -> None:
+        """Record where each job goes (one transaction), then submit each in its factory's
+        pool: the intent is stored before the call, so a crash leaves a trail to find the
+        job by."""
+        moved = jobs_record_placement(placements=[(a.job, f, p) for a, f, p in chosen])
+        for attempt, factory, partition in chosen:
+            if attempt.job.pk not in moved:
+                continue  # no longer queued: nothing to submit
+            spec = self.spec(attempt.job, partition)
+            self.pending[self.pools.run(factory, connector_for(factory).submit, spec)] = (
+                attempt.job, factory, attempt, partition)
 
     def _submit_next(self, attempt: _Attempt) -> None:
-        """Submit to the next place left, recording the intent first; none left: retry
-        later (or give up after MAX_DISPATCH_ATTEMPTS)."""
-        job = attempt.job
-        if not attempt.choices:
-            if job.dispatch_attempts >= MAX_DISPATCH_ATTEMPTS:
-                job_record_rejected(job=job, reason=f"Could not be submitted: "
-                                                    f"{attempt.last_error}", unplace=True)
-                self.report.rejected += 1
-            else:
-                job_retry_later(job=job, reason=attempt.last_error, unplace=True)
-            return
-        factory, partition = attempt.choices.pop(0)
-        if factory.pk in self.failed:  # failed in this batch: the next place, or later
-            attempt.last_error = attempt.last_error or self.failed[factory.pk]
-            self._submit_next(attempt)
-            return
-        # Record the intent before calling out: a crash now leaves a trail to find the job by.
-        job_record_placement(job=job, factory=factory, partition=partition)
-        spec = _spec(job, partition.name, partition.gpus_per_node)
-        self.pending[self.pools.run(factory, connector_for(factory).submit, spec)] = (
-            job, factory, attempt, partition)
+        """Submit to the next place left (fail-over), if any."""
+        choice = self._choose(attempt)
+        if choice is not None:
+            self._send([(attempt, *choice)])
 
-    def _record(self, *, block: bool) -> None:
-        if not self.pending:
-            return
-        done, _ = wait(list(self.pending), timeout=None if block else 0,
-                       return_when=FIRST_COMPLETED)
+    def _record(self) -> None:
+        """Wait for at least one answer; record every answer in by then, the accepted ones
+        together."""
+        done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+        accepted: list[Accepted] = []
         for future in done:
             job, factory, attempt, partition = self.pending.pop(future)
             if attempt is None:
-                self._found(future, job, factory)
+                self._found(future, job, factory, accepted)
             else:
                 assert partition is not None
-                self._submitted(future, attempt, factory, partition)
+                self._submitted(future, attempt, factory, partition, accepted)
+        jobs_record_dispatched(accepted=accepted)
+        self.report.dispatched += len(accepted)
 
-    def _found(self, future: Future[Any], job: Job, factory: Factory) -> None:
+    def _found(self, future: Future[Any], job: Job, factory: Factory,
+               accepted: list[Accepted]) -> None:
         try:
             found = future.result()
         except FactoryUnavailable as exc:
@@ -283,14 +378,14 @@ class _Batch:
             self.report.errors.append(exc.message)
             return
         if found and job.partition is not None:
-            job_record_dispatched(job=job, factory=factory, partition=job.partition,
-                                  scheduler_job_id=found)
-            self.report.dispatched += 1
+            accepted.append(Accepted(job, factory, job.partition, found))
             return
-        self._place(job)
+        attempt = self._plan(job)
+        if attempt is not None:
+            self._submit_next(attempt)
 
     def _submitted(self, future: Future[Any], attempt: _Attempt, factory: Factory,
-                   partition: Partition) -> None:
+                   partition: Partition, accepted: list[Accepted]) -> None:
         try:
             scheduler_id = future.result()
         except FactoryUnavailable as exc:
@@ -308,52 +403,7 @@ class _Batch:
             # one write per factory and batch, not per job; none after a failure in it
             factory_record_success(factory=factory)
             self.answered.add(factory.pk)
-        job_record_dispatched(job=attempt.job, factory=factory, partition=partition,
-                              scheduler_job_id=scheduler_id)
-        self.report.dispatched += 1
-
-
-def _plan(job: Job, now: dt.datetime, usage: dict[str, dict[str, float]],
-          report: CycleReport, queues: dict[int, FactoryQueue | None],
-          factories: Callable[[list[int]], list[Factory]]) -> _Attempt | None:
-    """Where `job` may go, best first; None when it is rejected or retried later here.
-    `factories` gives the factories of these ids as they stand, with their partitions."""
-    candidates = candidate_factories(job.allocation)
-    if job.requested_factory_id is not None:
-        candidates = [f for f in candidates if f.pk == job.requested_factory_id]
-    candidates = factories([c.pk for c in candidates])
-    runnable = runnable_by(job.submitted_by, candidates)
-    if candidates and not runnable:
-        job_record_rejected(job=job, reason=missing_site_account_message(candidates))
-        report.rejected += 1
-        return None
-    candidates = runnable
-    if job.array:  # only factories that run job arrays (not the local sandbox)
-        candidates = [f for f in candidates if runs_arrays(f)]
-    usable = [f for f in candidates if _usable(f, now)]
-    request = JobRequest(gpus=job.gpus, walltime_minutes=job.walltime_minutes,
-                         organization=str(job.allocation.organization_id),
-                         expected_runtime_seconds=predicted_runtime_of(job))
-    ranked = rank_factories(request, factory_views(usable, live_queues(usable, queues)),
-                            usage)
-    if not ranked:
-        can_ever = rank_factories(request, [
-            replace(v, available=True) for v in factory_views(candidates)
-        ])
-        if not can_ever:
-            job_record_rejected(job=job, reason="No factory of this allocation can run it.")
-            report.rejected += 1
-            return None
-        job_retry_later(job=job, reason="All factories that can run it are unavailable; "
-                                        "retrying.")
-        return None
-    by_name = {f.name: f for f in usable}
-    choices = []
-    for choice in ranked:
-        factory = by_name[choice.factory]
-        choices.append((factory, next(p for p in factory.partitions.all()
-                                      if p.name == choice.partition)))
-    return _Attempt(job=job, choices=choices)
+        accepted.append(Accepted(attempt.job, factory, partition, scheduler_id))
 
 
 def cancel_requested() -> CycleReport:

@@ -24,7 +24,7 @@ every trace of the benchmark they made placement worse (docs/benchmarks.md).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from antenna.factories.partition_fit import partition_fits
 
@@ -84,6 +84,19 @@ class FactoryView:
     def idle_gpus(self) -> int:
         """GPUs a new job could take at once: the free ones when nobody waits, else 0."""
         return 0 if self.waiting_jobs else self.free_gpus
+
+    def with_queued(self, gpus: int, seconds: float) -> FactoryView:
+        """This view once one more job of `gpus` GPUs for `seconds` waits at the end of the
+        factory's queue (a job just placed there, as a later read would show it)."""
+        count = len(self.queued_jobs) if self.queued_count is None else self.queued_count
+        shown = len(self.queued_jobs) < QUEUE_DEPTH
+        return replace(
+            self, queued_gpu_seconds=self.queued_gpu_seconds + gpus * seconds,
+            queued_count=count + 1,
+            queued_jobs=(*self.queued_jobs, (gpus, seconds)) if shown else self.queued_jobs,
+            queued_starts=((*self.queued_starts, None)
+                           if shown and len(self.queued_starts) == len(self.queued_jobs)
+                           else self.queued_starts))
 
 
 @dataclass(frozen=True)

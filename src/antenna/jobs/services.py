@@ -24,6 +24,7 @@ from antenna.allocations.services import (
     budget_correct,
     budget_refuse,
     budget_release,
+    budget_release_many,
     budget_reserve,
     budget_reserve_sql,
     budget_settle,
@@ -32,7 +33,7 @@ from antenna.allocations.services import (
 )
 from antenna.connectors.base import Capability, SchedulerState, TaskStatus
 from antenna.connectors.registry import connector_for
-from antenna.core.audit import audit_event, audit_record, audit_record_many
+from antenna.core.audit import audit_event, audit_record, audit_record_many, audit_store
 from antenna.core.errors import (
     AntennaError,
     Conflict,
@@ -40,7 +41,7 @@ from antenna.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from antenna.core.sql import insert_rows_select, insert_select
+from antenna.core.sql import insert_rows_select, insert_select, update_rows
 from antenna.factories.identity import missing_site_account_message, runnable_by
 from antenna.factories.models import Factory, Partition
 from antenna.jobs.access import job_may_cancel
@@ -468,16 +469,38 @@ def job_record_placement(*, job: Job, factory: Factory, partition: Partition) ->
     """The worker chose where to submit a leased job: record it before calling the factory,
     so that after a crash the next attempt looks for the job there instead of submitting it
     twice."""
-    with transaction.atomic():
-        moved = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-            factory=factory, partition=partition)
-        if moved:
-            job.factory, job.partition = factory, partition
-            audit_record(action="job.place", target=job, by=None,
-                         organization_id=job.allocation.organization_id,
-                         after={"factory": factory.name, "partition": partition.name,
-                                "attempt": job.dispatch_attempts})
+    jobs_record_placement(placements=[(job, factory, partition)])
     return job
+
+
+def jobs_record_placement(*, placements: list[tuple[Job, Factory, Partition]]) -> set[int]:
+    """`job_record_placement` for a batch of leased jobs, in one transaction: the queued
+    ones among them are locked in one query, moved with one UPDATE per (factory, partition)
+    and their `job.place` events stored in one INSERT. Each job moved gets its factory and
+    partition; returns their ids (a job no longer queued is not moved)."""
+    if not placements:
+        return set()
+    with transaction.atomic():
+        queued = set(Job.objects.select_for_update().filter(
+            pk__in=[job.pk for job, _f, _p in placements], state=JobState.QUEUED,
+        ).order_by("pk").values_list("pk", flat=True))
+        groups: dict[tuple[int, int], list[int]] = {}
+        events = []
+        for job, factory, partition in placements:
+            if job.pk not in queued:
+                continue
+            groups.setdefault((factory.pk, partition.pk), []).append(job.pk)
+            job.factory, job.partition = factory, partition
+            events.append(audit_event(
+                action="job.place", target=job, by=None,
+                organization_id=job.allocation.organization_id,
+                after={"factory": factory.name, "partition": partition.name,
+                       "attempt": job.dispatch_attempts}))
+        for (factory_id, partition_id), ids in groups.items():
+            Job.objects.filter(pk__in=ids).update(factory_id=factory_id,
+                                                  partition_id=partition_id)
+        audit_store(events)
+    return queued
 
 
 def job_retry_later(*, job: Job, reason: str, unplace: bool = False) -> Job:
@@ -499,29 +522,73 @@ def job_retry_later(*, job: Job, reason: str, unplace: bool = False) -> Job:
 
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A factory's answer to a submit: it took `job` as `scheduler_job_id`."""
+
+    job: Job
+    factory: Factory
+    partition: Partition
+    scheduler_job_id: str
+
+
 def job_record_dispatched(*, job: Job, factory: Factory, partition: Partition,
                           scheduler_job_id: str) -> Job:
     """The factory accepted the job: store its id there and fit the reservation to it."""
+    return jobs_record_dispatched(accepted=[Accepted(job, factory, partition,
+                                                     scheduler_job_id)])[0]
+
+
+_DISPATCHED_FIELDS = ["factory", "partition", "scheduler_job_id", "submitted_at",
+                      "lease_until", "state", "state_reason", "gpu_seconds_reserved"]
+
+
+def jobs_record_dispatched(*, accepted: list[Accepted]) -> list[Job]:
+    """`job_record_dispatched` for many answers at once, in one transaction: the jobs
+    locked in one query (in id order), the reservations fitted to their factories (one
+    conditional UPDATE per allocation, a ledger entry per job), the jobs written in one
+    UPDATE (`update_rows`) and their `job.submitted` events in one INSERT. A job no longer
+    queued (cancelled meanwhile) is left as it is. Returns the jobs as stored, in the order
+    given."""
+    if not accepted:
+        return []
     with transaction.atomic():
-        j = _locked(job)
-        if j.state != JobState.QUEUED:
-            return j
-        exact = reservation_seconds(gpus=j.gpus, walltime_minutes=j.walltime_minutes,
-                                    factor=factory.gpu_hour_factor) * j.array_tasks
-        if exact < j.gpu_seconds_reserved:
-            budget_release(allocation_id=j.allocation_id,
-                           gpu_seconds=j.gpu_seconds_reserved - exact, reference=f"job:{j.pk}",
-                           note=f"placed on {factory.name}")
-            j.gpu_seconds_reserved = exact
-        j.factory = factory
-        j.partition = partition
-        j.scheduler_job_id = scheduler_job_id
-        j.submitted_at = timezone.now()
-        j.lease_until = None
-        _move(j, JobState.SUBMITTED, by=None,
-              reason=_("Submitted to %(f)s (%(p)s) as %(id)s.")
-              % {"f": factory.display_name, "p": partition.name, "id": scheduler_job_id})
-    return j
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+        locked = {j.pk: j for j in Job.objects.select_for_update(of=("self",))
+                  .select_related("allocation")
+                  .filter(pk__in=[a.job.pk for a in accepted]).order_by("pk")}
+        now = timezone.now()
+        changed: list[Job] = []
+        releases: list[tuple[int, int, str, str]] = []
+        events = []
+        for answer in accepted:
+            j, factory = locked[answer.job.pk], answer.factory
+            if j.state != JobState.QUEUED:
+                continue
+            JOB_MACHINE.check(j.state, JobState.SUBMITTED)
+            exact = reservation_seconds(gpus=j.gpus, walltime_minutes=j.walltime_minutes,
+                                        factor=factory.gpu_hour_factor) * j.array_tasks
+            if exact < j.gpu_seconds_reserved:
+                releases.append((j.allocation_id, j.gpu_seconds_reserved - exact,
+                                 f"job:{j.pk}", f"placed on {factory.name}"))
+                j.gpu_seconds_reserved = exact
+            j.factory, j.partition = factory, answer.partition
+            j.scheduler_job_id = answer.scheduler_job_id
+            j.submitted_at, j.lease_until = now, None
+            j.state = JobState.SUBMITTED
+            j.state_reason = (_("Submitted to %(f)s (%(p)s) as %(id)s.")
+                              % {"f": factory.display_name, "p": answer.partition.name,
+                                 "id": answer.scheduler_job_id})
+            events.append(audit_event(
+                action=f"job.{JobState.SUBMITTED}", target=j, by=None,
+                organization_id=j.allocation.organization_id,
+                before={"state": JobState.QUEUED}, after={"state": JobState.SUBMITTED},
+                message=j.state_reason))
+            changed.append(j)
+        budget_release_many(releases)
+        update_rows(changed, _DISPATCHED_FIELDS)
+        audit_store(events)
+    return [locked[a.job.pk] for a in accepted]
 
 
 def job_end_before_start(*, job: Job, state: str, reason: str, unplace: bool = False) -> Job:

@@ -512,7 +512,7 @@ def test_crash_after_slurm_accepted_before_recording_finds_the_job(gateway, slur
     def crash(**kwargs):
         raise KeyboardInterrupt("worker killed after Slurm accepted the job")
 
-    monkeypatch.setattr(dispatch, "job_record_dispatched", crash)
+    monkeypatch.setattr(dispatch, "jobs_record_dispatched", crash)
     with pytest.raises(KeyboardInterrupt):
         dispatch.dispatch_queued()
     monkeypatch.undo()

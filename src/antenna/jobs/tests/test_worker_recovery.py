@@ -44,16 +44,16 @@ def test_crash_after_submit_before_recording_finds_the_job(allocation, monkeypat
 
     job = job_submit(by=owner, allocation=alloc, name="x", script="#!/bin/bash\necho once\n",
                      gpus=1, walltime_minutes=5)
-    real = dispatch.job_record_dispatched
+    real = dispatch.jobs_record_dispatched
 
     def crash(**kwargs):
         raise KeyboardInterrupt("worker killed after the factory accepted the job")
 
-    monkeypatch.setattr(dispatch, "job_record_dispatched", crash)
+    monkeypatch.setattr(dispatch, "jobs_record_dispatched", crash)
     with pytest.raises(KeyboardInterrupt):
         dispatch.dispatch_queued()
     assert len(list(jobs_dir.iterdir())) == 1
-    monkeypatch.setattr(dispatch, "job_record_dispatched", real)
+    monkeypatch.setattr(dispatch, "jobs_record_dispatched", real)
     dispatch.dispatch_queued()
     assert Job.objects.get(pk=job.pk).state == "queued"  # the lease still holds it
     _expire_leases()
