@@ -3,7 +3,8 @@
 #   1. placement quality on the real traces (bench/results/placement-*.{json,txt,png});
 #   2. the API under load on PostgreSQL (bench/load/run.sh -> bench/results/load*.json);
 #   3. a production-sized database (bench/scale/run.sh -> bench/results/scale*.json);
-#   4. the gateway's overhead on the two loopback Slurm clusters (bench/gateway/run.sh).
+#   4. batched submits and the worker's dispatch rate, in-process (bench/batch, bench/dispatch);
+#   5. the gateway's overhead on the two loopback Slurm clusters (bench/gateway/run.sh).
 # Traces are read from bench/traces in the repository (override: TRACES=/path).
 # About 25 minutes on 2 cores; --smoke runs small versions in a few minutes.
 set -euo pipefail
@@ -48,6 +49,14 @@ echo "== API under load"
 bash bench/load/run.sh $smoke
 echo "== scale"
 bash bench/scale/run.sh $smoke
+echo "== batched submits and the worker's dispatch rate (in-process, SQLite)"
+if [ -n "$smoke" ]; then
+    .venv/bin/python bench/batch/run.py --batches 2 --jobs 100 --out "$OUT/batch-smoke.json"
+    .venv/bin/python bench/dispatch/run.py --jobs 200 --out "$OUT/dispatch-smoke.json"
+else
+    .venv/bin/python bench/batch/run.py
+    .venv/bin/python bench/dispatch/run.py
+fi
 
 if [ -x bench/gateway/run.sh ] || [ -f bench/gateway/run.sh ]; then
     echo "== gateway overhead on real Slurm"

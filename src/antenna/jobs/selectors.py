@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db.models import F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
-from antenna.connectors.base import Capability, FactoryQueue
+from antenna.connectors.base import Capability, Connector, FactoryQueue
 from antenna.connectors.registry import connector_for
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
@@ -194,6 +195,7 @@ def live_queues(factories: list[Factory],
     once per `cache` (the worker keeps one per cycle); None where the connector cannot read
     it or the factory does not answer (placement then sees only Antenna's own jobs there)."""
     cache = {} if cache is None else cache
+    todo: list[tuple[Factory, Connector]] = []
     for factory in factories:
         if factory.pk in cache:
             continue
@@ -201,12 +203,24 @@ def live_queues(factories: list[Factory],
         if Capability.QUEUE not in connector.capabilities:
             cache[factory.pk] = None
             continue
+        todo.append((factory, connector))
+
+    def read(item: tuple[Factory, Connector]) -> FactoryQueue | None:
+        factory, connector = item
         try:
-            cache[factory.pk] = connector.queue()
+            return connector.queue()
         except FactoryUnavailable as exc:
             log.warning("placement: %s's queue not read (%s); using Antenna's own jobs",
                         factory.name, exc.message)
-            cache[factory.pk] = None
+            return None
+
+    if len(todo) > 1:  # the factories' answers awaited together (HTTP only, no database)
+        with ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="queue") as pool:
+            queues = list(pool.map(read, todo))
+    else:
+        queues = [read(item) for item in todo]
+    for (factory, _connector), queue in zip(todo, queues, strict=True):
+        cache[factory.pk] = queue
     return cache
 
 
