@@ -255,19 +255,7 @@ def budget_refuse(*, allocation_id: int, gpu_seconds: int) -> NoReturn:
 
 def budget_release(*, allocation_id: int, gpu_seconds: int, reference: str, note: str = "") -> None:
     """Give back part or all of a reservation (a cancelled job, a cheaper factory)."""
-    from django.db.models import F
-
-    if gpu_seconds <= 0:
-        return
-    updated = Allocation.objects.filter(
-        pk=allocation_id, reserved_gpu_seconds__gte=gpu_seconds
-    ).update(reserved_gpu_seconds=F("reserved_gpu_seconds") - gpu_seconds,
-             updated_at=timezone.now())
-    if updated != 1:
-        raise ValidationFailed(f"Allocation {allocation_id} holds less than {gpu_seconds} "
-                               "reserved GPU-seconds.")
-    LedgerEntry.objects.create(allocation_id=allocation_id, kind=LedgerKind.RELEASE,
-                               reserved_delta=-gpu_seconds, reference=reference, note=note)
+    budget_release_many([(allocation_id, gpu_seconds, reference, note)])
 
 
 def budget_release_many(releases: list[tuple[int, int, str, str]]) -> None:

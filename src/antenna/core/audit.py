@@ -91,9 +91,9 @@ def audit_record_many(
     timeline stays whole, at the cost of one round trip."""
     actor = by if by is not None and getattr(by, "is_authenticated", False) else None
     afters = after or [{} for _ in targets]
-    AuditEvent.objects.bulk_create([
+    audit_store([
         AuditEvent(actor=actor, action=action, target_type=target._meta.label_lower,
                    target_id=str(target.pk), organization_id=organization_id,
                    before={}, after=_jsonable(values), message="")
         for target, values in zip(targets, afters, strict=True)
-    ], batch_size=500)
+    ])

@@ -465,19 +465,13 @@ def jobs_lease(*, limit: int) -> list[Job]:
                 .order_by("created_at", "id"))
 
 
-def job_record_placement(*, job: Job, factory: Factory, partition: Partition) -> Job:
-    """The worker chose where to submit a leased job: record it before calling the factory,
-    so that after a crash the next attempt looks for the job there instead of submitting it
-    twice."""
-    jobs_record_placement(placements=[(job, factory, partition)])
-    return job
-
-
 def jobs_record_placement(*, placements: list[tuple[Job, Factory, Partition]]) -> set[int]:
-    """`job_record_placement` for a batch of leased jobs, in one transaction: the queued
-    ones among them are locked in one query, moved with one UPDATE per (factory, partition)
-    and their `job.place` events stored in one INSERT. Each job moved gets its factory and
-    partition; returns their ids (a job no longer queued is not moved)."""
+    """The worker chose where to submit leased jobs: record it before calling the factories,
+    so that after a crash the next attempt looks for each job there instead of submitting it
+    twice. One transaction: the queued ones among them are locked in one query, moved with
+    one UPDATE per (factory, partition) and their `job.place` events stored in one INSERT.
+    Each job moved gets its factory and partition; returns their ids (a job no longer
+    queued is not moved)."""
     if not placements:
         return set()
     with transaction.atomic():
