@@ -20,9 +20,10 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from antenna_bench.django_env import migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,20 +35,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--out", default="")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="antenna-batch-bench-")
-    os.environ["ANTENNA_DATA_DIR"] = tmp
-    os.environ["ANTENNA_DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("ANTENNA_SECRET_KEY", "bench-only-not-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "antenna.config.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    migrated_database(args.database_url, prefix="antenna-batch-bench-")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
     from antenna import testing
     from antenna.accounts.services import token_create
     from antenna.allocations.models import Allocation

@@ -24,11 +24,12 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import ClassVar
+
+from antenna_bench.django_env import migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,23 +37,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--profile", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="antenna-dispatch-bench-")
-    os.environ["ANTENNA_DATA_DIR"] = tmp
-    os.environ["ANTENNA_DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("ANTENNA_SECRET_KEY", "bench-only-not-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "antenna.config.settings"
-    import django
-
-    django.setup()
+    migrated_database(args.database_url, prefix="antenna-dispatch-bench-")
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     from antenna import testing
     from antenna.allocations.models import Allocation
     from antenna.allocations.selectors import ledger_balances
