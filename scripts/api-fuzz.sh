@@ -62,10 +62,14 @@ if [ "$up" != 1 ]; then
   exit 1
 fi
 
+# too_slow: Hypothesis' check of its own data generation speed, not of the API; on 2 busy
+# cores it failed CI once (2026-12-03, POST /expertise-requests/{id}/messages, whose text
+# fields carry the not-blank pattern) after every one of its cases had passed.
 args=(run "http://127.0.0.1:$port/api/v1/openapi.json"
       --checks all --exclude-checks object_level_authorization
       --header "Authorization: Bearer $token"
       --max-examples "$examples" --workers 2 --no-color
+      --suppress-health-check too_slow
       --request-timeout 60 --max-response-time 60
       --report junit --report-dir "$root/var/api-fuzz")
 if [ -n "$seed" ]; then args+=(--seed "$seed"); fi
