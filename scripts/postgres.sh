@@ -6,7 +6,10 @@
 set -euo pipefail
 action=${1:-start}
 dir=${2:-/tmp/antenna-pg}
-port=${3:-55432}
+# Below the kernel's ephemeral range (32768-60999 on Debian): a port in that range can be held
+# by the local end of any outgoing loopback connection (Slurm, MariaDB, the tests), which the
+# probe below cannot see and which makes the server's bind fail (CI, 2026-12-03).
+port=${3:-25432}
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ] && [ "$action" = start ]; then
@@ -31,14 +34,26 @@ case "$action" in
       as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >/dev/null
     fi
     if ! as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-      # Take the next free port if the asked one is busy (another server on this machine).
-      for _ in $(seq 1 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+      # Take the next free port if the asked one is busy (another server on this machine), and
+      # the next one again if the bind still fails (a port held by a connection's local end).
+      started=no
+      for _ in $(seq 1 20); do
+        for _ in $(seq 1 50); do
+          (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+          port=$((port + 1))
+        done
+        if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+          -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+          >/dev/null; then
+          started=yes
+          break
+        fi
+        grep -q "Address already in use" "$dir/server.log" 2>/dev/null || break
+        echo "port $port is taken; trying $((port + 1))" >&2
+        : > "$dir/server.log"
         port=$((port + 1))
       done
-      as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-        >/dev/null
+      [ "$started" = yes ] || { cat "$dir/server.log" >&2; exit 1; }
       echo "$port" > "$dir/port"
     elif [ -f "$dir/port" ]; then
       port=$(cat "$dir/port")

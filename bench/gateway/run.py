@@ -238,7 +238,7 @@ def main() -> int:
     ap.add_argument("--phase-timeout", type=float, default=100)
     ap.add_argument("--order", default="direct,antenna")
     ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18451")))
-    ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55452")))
+    ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "25452")))
     ap.add_argument("--antenna-batch", action="store_true",
                     help="Antenna path: each cluster's jobs in one POST /api/v1/jobs/batch")
     ap.add_argument("--out", default="")

@@ -130,7 +130,7 @@ def main() -> int:
     ap.add_argument("--scenarios", default="",
                     help="only these, comma-separated (e.g. floor,submit); default: all")
     ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_HTTP_PORT", "18431")))
-    ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55442")))
+    ap.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "25442")))
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     # `timeout` (run.sh) sends SIGTERM: leave through the finally below, which stops the

@@ -49,7 +49,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--database-url", default="")
     ap.add_argument("--no-seed", action="store_true", help="time an already seeded database")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "55441")))
+    ap.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PG_PORT", "25441")))
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     # `timeout` (run.sh) sends SIGTERM: leave through the finally below, which stops the

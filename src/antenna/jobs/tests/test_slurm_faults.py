@@ -325,7 +325,7 @@ def test_postgresql_restarted_while_the_worker_runs(slurm, slurm_env, tmp_path):
 
     # Not under tmp_path: the server runs as `postgres`, which cannot enter pytest's 0700 dirs.
     pgdir = Path(tempfile.mkdtemp(prefix="antenna-pgfault-", dir="/tmp"))
-    started = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "55490"],
+    started = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "25490"],
                              capture_output=True, text=True, timeout=180)
     assert started.returncode == 0, started.stderr[-2000:]
     url = started.stdout.strip().splitlines()[-1]
@@ -365,7 +365,7 @@ def test_postgresql_restarted_while_the_worker_runs(slurm, slurm_env, tmp_path):
             time.sleep(0.3)
         subprocess.run(["bash", str(POSTGRES), "stop", str(pgdir)], check=True, timeout=60)
         time.sleep(5)  # the worker's cycles fail meanwhile
-        restarted = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "55490"],
+        restarted = subprocess.run(["bash", str(POSTGRES), "start", str(pgdir), "25490"],
                                    capture_output=True, text=True, timeout=120)
         assert restarted.returncode == 0, restarted.stderr[-2000:]
         back = time.monotonic()
