@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from antenna.connectors.base import Connector, ConnectorTarget
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _REGISTRY: dict[str, type[Connector]] = {}
 # The connectors of the open `connector_scope`, one per factory and settings (None: no scope).
@@ -90,3 +94,15 @@ def _load_builtin() -> None:
 
     register_connector("local", LocalConnector)
     register_connector("slurmrest", SlurmRestConnector)
+
+
+def each_at_once(items: list[T], call: Callable[[T], R], name: str = "factory") -> list[R]:
+    """`call` on each item (one factory's HTTP calls each), the items' calls awaited
+    together in threads when there are several: a cycle then waits for its slowest factory,
+    not for the sum of them. The results in the items' order; `call` must not touch the
+    database (the threads have no transaction of the caller's) and should turn a factory's
+    failure into a result (an exception propagates, after every call has ended)."""
+    if len(items) < 2:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix=name) as pool:
+        return list(pool.map(call, items))

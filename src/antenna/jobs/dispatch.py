@@ -22,13 +22,19 @@ from django.utils import timezone
 
 from antenna.connectors.base import (
     Capability,
+    Connector,
     FactoryQueue,
     JobRejected,
     JobSpec,
     JobStatus,
     SchedulerState,
 )
-from antenna.connectors.registry import connector_for, connector_scope, connectors_cycle_start
+from antenna.connectors.registry import (
+    connector_for,
+    connector_scope,
+    connectors_cycle_start,
+    each_at_once,
+)
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.identity import missing_site_account_message, run_as, runnable_by
 from antenna.factories.models import Factory, FactoryStatus, Partition
@@ -445,17 +451,30 @@ def poll_factories() -> CycleReport:
     for job in active:
         if job.factory_id is not None:
             by_factory.setdefault(job.factory_id, []).append(job)
+    todo: list[tuple[Factory, list[Job], Connector]] = []
     for jobs in by_factory.values():
         factory = jobs[0].factory
         assert factory is not None
         if factory.retry_after is not None and factory.retry_after > now:
             continue
+        todo.append((factory, jobs, connector_for(factory)))
+
+    def read(item: tuple[Factory, list[Job], Connector]
+             ) -> dict[str, JobStatus] | FactoryUnavailable:
+        _factory, jobs, connector = item
         try:
-            statuses = connector_for(factory).poll([j.scheduler_job_id for j in jobs])
+            return connector.poll([j.scheduler_job_id for j in jobs])
         except FactoryUnavailable as exc:
-            factory_record_failure(factory=factory, error=exc.message)
-            report.errors.append(exc.message)
+            return exc
+
+    # The factories' bulk polls awaited together; their answers applied here, in turn.
+    for (factory, jobs, _connector), answer in zip(todo, each_at_once(todo, read, "poll"),
+                                                   strict=True):
+        if isinstance(answer, FactoryUnavailable):
+            factory_record_failure(factory=factory, error=answer.message)
+            report.errors.append(answer.message)
             continue
+        statuses = answer
         factory_record_success(factory=factory)
         for job in jobs:
             status = statuses.get(job.scheduler_job_id)
@@ -493,19 +512,30 @@ def settle_finished() -> CycleReport:
             Q(settled_at__isnull=True) | Q(charge_provisional=True),
             state__in=FINAL_STATES, factory__isnull=False).select_related("factory"):
         by_factory.setdefault(job.factory_id or 0, []).append(job)
-    for jobs in by_factory.values():
+    todo = [(jobs, connector_for(jobs[0].factory)) for jobs in by_factory.values()
+            if jobs[0].factory is not None]
+
+    def read(item: tuple[list[Job], Connector]
+             ) -> dict[str, JobStatus] | FactoryUnavailable:
+        jobs, connector = item
+        if Capability.ACCOUNTING not in connector.capabilities:
+            return {}
+        since = min((j.finished_at or now) for j in jobs) - dt.timedelta(minutes=5)
+        try:
+            return {r.scheduler_job_id: r for r in connector.accounting_since(since)}
+        except FactoryUnavailable as exc:
+            return exc
+
+    # The factories' accounting reads awaited together; the charges written here, in turn.
+    for (jobs, connector), answer in zip(todo, each_at_once(todo, read, "accounting"),
+                                         strict=True):
         factory = jobs[0].factory
         assert factory is not None
-        connector = connector_for(factory)
-        records: dict[str, JobStatus] = {}
-        if Capability.ACCOUNTING in connector.capabilities:
-            since = min((j.finished_at or now) for j in jobs) - dt.timedelta(minutes=5)
-            try:
-                records = {r.scheduler_job_id: r for r in connector.accounting_since(since)}
-            except FactoryUnavailable as exc:
-                report.errors.append(exc.message)
-                report.settled += _settle_provisionally(jobs, factory, exc.message)
-                continue
+        if isinstance(answer, FactoryUnavailable):
+            report.errors.append(answer.message)
+            report.settled += _settle_provisionally(jobs, factory, answer.message)
+            continue
+        records = answer
         for job in jobs:
             if job.charge_provisional:
                 record = records.get(job.scheduler_job_id)
@@ -617,17 +647,25 @@ def factory_accounts() -> CycleReport:
     return CycleReport(errors=charge_external_usage() + sync_factory_accounts())
 
 
-def run_cycle(limit: int | None = None) -> CycleReport:
-    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle. One connector per
-    factory serves the whole cycle (`connector_scope`; the worker keeps one open for its
-    life, so HTTP sessions stay alive between cycles): what a connector reads once per cycle
-    (slurmdbd's recent jobs, for the usage outside the gateway and for settling) is read
-    once. Every due job is dispatched (`limit` caps them, for tests)."""
+def _sync_accounts() -> CycleReport:
+    return CycleReport(errors=sync_factory_accounts())
+
+
+def _external_usage() -> CycleReport:
+    return CycleReport(errors=charge_external_usage())
+
+
+def _offline_and_probes() -> CycleReport:
+    check_offline_factories()
+    probe_due_factories()
+    return CycleReport()
+
+
+def _run_steps(steps: list[Callable[[], CycleReport]]) -> CycleReport:
     total = CycleReport()
     with connector_scope():
         connectors_cycle_start()
-        for step in (factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
-                     poll_factories, settle_finished):
+        for step in steps:
             part = step()
             total.dispatched += part.dispatched
             total.rejected += part.rejected
@@ -635,6 +673,30 @@ def run_cycle(limit: int | None = None) -> CycleReport:
             total.settled += part.settled
             total.cancelled += part.cancelled
             total.errors.extend(part.errors)
-        check_offline_factories()
-        probe_due_factories()
     return total
+
+
+def run_cycle(limit: int | None = None) -> CycleReport:
+    """One reconciliation cycle: accounts, cancel, dispatch, poll, settle. One connector per
+    factory serves the whole cycle (`connector_scope`; the worker keeps one open for its
+    life, so HTTP sessions stay alive between cycles): what a connector reads once per cycle
+    (slurmdbd's recent jobs, for the usage outside the gateway and for settling) is read
+    once. Every due job is dispatched (`limit` caps them, for tests). `antenna worker` runs
+    the same steps in two lanes instead (`run_dispatch_cycle`, `run_accounting_cycle`)."""
+    return _run_steps([factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
+                       poll_factories, settle_finished, _offline_and_probes])
+
+
+def run_dispatch_cycle() -> CycleReport:
+    """The worker's fast lane: accounts synced (so a job goes under an account that is
+    there), cancels, dispatch, and the factories' live states. It never waits for an
+    accounting read (slurmdbd's answer can take a second), so a job is sent and seen running
+    within about a poll of the factory."""
+    return _run_steps([_sync_accounts, cancel_requested, dispatch_queued, poll_factories])
+
+
+def run_accounting_cycle() -> CycleReport:
+    """The worker's slow lane, in a thread of its own: usage outside the gateway charged,
+    finished jobs settled from accounting, offline factories probed again. Safe beside the
+    fast lane as beside another worker: every write locks its rows and checks again."""
+    return _run_steps([_external_usage, settle_finished, _offline_and_probes])

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 from django.db.models import F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from antenna.accounts.models import User
 from antenna.allocations.models import Allocation
 from antenna.connectors.base import Capability, Connector, FactoryQueue
-from antenna.connectors.registry import connector_for
+from antenna.connectors.registry import connector_for, each_at_once
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory
 from antenna.jobs import placement
@@ -214,11 +213,7 @@ def live_queues(factories: list[Factory],
                         factory.name, exc.message)
             return None
 
-    if len(todo) > 1:  # the factories' answers awaited together (HTTP only, no database)
-        with ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="queue") as pool:
-            queues = list(pool.map(read, todo))
-    else:
-        queues = [read(item) for item in todo]
+    queues = each_at_once(todo, read, "queue")  # the factories' answers awaited together
     for (factory, _connector), queue in zip(todo, queues, strict=True):
         cache[factory.pk] = queue
     return cache

@@ -41,8 +41,15 @@ from antenna.allocations.services import (
     factory_account_usage_read,
 )
 from antenna.allocations.states import AllocationState
-from antenna.connectors.base import AccountSpec, AccountState, Capability, Connector, JobRejected
-from antenna.connectors.registry import connector_for
+from antenna.connectors.base import (
+    AccountJob,
+    AccountSpec,
+    AccountState,
+    Capability,
+    Connector,
+    JobRejected,
+)
+from antenna.connectors.registry import connector_for, each_at_once
 from antenna.core.errors import FactoryUnavailable
 from antenna.factories.models import Factory, FactoryStatus, IdentityMode, SiteAccount
 from antenna.factories.states import SiteAccountState
@@ -204,17 +211,28 @@ def charge_external_usage() -> list[str]:
     """Charge the jobs run under Antenna's accounts outside the gateway since the last read
     (one accounting request per factory); returns the errors."""
     errors: list[str] = []
+    todo: list[tuple[Factory, Connector, list[FactoryAccount], dt.datetime]] = []
     for factory, connector in _account_factories():
         accounts = list(FactoryAccount.objects.filter(factory=factory))
-        if not accounts:
-            continue
-        now = timezone.now()
+        if accounts:
+            todo.append((factory, connector, accounts, timezone.now()))
+
+    def read(item: tuple[Factory, Connector, list[FactoryAccount], dt.datetime]
+             ) -> list[AccountJob] | FactoryUnavailable | JobRejected:
+        _factory, connector, accounts, _now = item
         since = min(a.usage_read_until or a.created_at for a in accounts) - USAGE_OVERLAP
         try:
-            jobs = connector.account_jobs_since(since)
+            return connector.account_jobs_since(since)
         except (FactoryUnavailable, JobRejected) as exc:
-            errors.append(exc.message)
+            return exc
+
+    # The factories' accounting reads awaited together; the charges written here, in turn.
+    for (factory, _connector, accounts, now), answer in zip(
+            todo, each_at_once(todo, read, "usage"), strict=True):
+        if isinstance(answer, FactoryUnavailable | JobRejected):
+            errors.append(answer.message)
             continue
+        jobs = answer
         ours = {a.allocation_id for a in accounts}
         for job in jobs:
             if job.allocation_id not in ours:
