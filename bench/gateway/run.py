@@ -43,6 +43,8 @@ from antenna_bench.gateway import (
     Cluster,
     Poller,
     Track,
+    cpu_by_process,
+    cpu_used,
     http,
     read_env,
     stats,
@@ -191,10 +193,29 @@ def run_antenna(host: str, setup: dict[str, Any], tracks: list[Track],
     return result
 
 
+def slurm_start_times(clusters: dict[str, Cluster], tracks: list[Track]) -> dict[str, Any]:
+    """When each job really started, by slurmctld's own record (`start_time`, whole
+    seconds; completed jobs stay listed for MinJobAge, 300 s): submit -> started in Slurm,
+    beside submit -> running as each path's poll saw it."""
+    started: list[float] = []
+    for name, c in clusters.items():
+        status, body = http("GET", c.url + "/slurm/v0.0.38/jobs", c.headers)
+        if status != 200:
+            return {"error": f"{name} jobs: HTTP {status}"}
+        starts = {str(j["job_id"]): j.get("start_time") for j in body.get("jobs", [])}
+        for t in tracks:
+            start = starts.get(t.slurm_id) if t.cluster == name and t.slurm_id else None
+            if start:
+                started.append(float(start) - t.sent)
+    return {"submit_to_started_in_slurm_s": stats(started),
+            "started_in_slurm_note": "Slurm's start_time is in whole seconds (truncated)"}
+
+
 def _phase(path: str, tracks: list[Track], args: argparse.Namespace, submit: Any,
            poll_once: Any, extra: dict[str, Any], submit_all: Any = None) -> dict[str, Any]:
     print(f"[{path}] {len(tracks)} jobs by {args.clients} clients", flush=True)
     load_before = os.getloadavg()[0]
+    cpu_before = cpu_by_process()
     poller = Poller(args.poll, poll_once)
     poller.start()
     if submit_all is not None:
@@ -204,7 +225,8 @@ def _phase(path: str, tracks: list[Track], args: argparse.Namespace, submit: Any
     done = wait_final(tracks, time.monotonic() + args.phase_timeout)
     poller.stop()
     extra = {**extra, "all_final": done, "loadavg_1m_before": round(load_before, 2),
-             "loadavg_1m_after": round(os.getloadavg()[0], 2)}
+             "loadavg_1m_after": round(os.getloadavg()[0], 2),
+             "cpu_s_by_process": cpu_used(cpu_before, cpu_by_process())}
     result = summarise(path, tracks, poller, extra)
     print(f"[{path}] {result['jobs_per_s_accepted']} jobs/s to accepted "
           f"({result['first_submit_to_last_accepted_s']} s); running p50/p95 "
@@ -321,6 +343,7 @@ def main() -> int:
                 phases[path] = run_direct(clusters, tracks, args, instance, workdir / "direct")
             else:
                 phases[path] = run_antenna(host, setup, tracks, args)
+            phases[path].update(slurm_start_times(clusters, tracks))
         phases["antenna"]["worker_log"] = worker_log_figures(worker_log)
         result["phases"] = phases
         d, a = phases["direct"], phases["antenna"]
@@ -329,7 +352,7 @@ def main() -> int:
             return round(x / y, 3) if x and y else None
 
         def diff(key: str, q: str) -> float | None:
-            x, y = a[key][q], d[key][q]
+            x, y = a.get(key, {}).get(q), d.get(key, {}).get(q)
             return round(x - y, 3) if x is not None and y is not None else None
 
         result["comparison"] = {
@@ -340,6 +363,8 @@ def main() -> int:
             "target": 0.9,
             "running_p50_diff_s": diff("submit_to_running_s", "p50"),
             "running_p95_diff_s": diff("submit_to_running_s", "p95"),
+            "started_in_slurm_p50_diff_s": diff("submit_to_started_in_slurm_s", "p50"),
+            "started_in_slurm_p95_diff_s": diff("submit_to_started_in_slurm_s", "p95"),
             "completed_p50_diff_s": diff("submit_to_completed_s", "p50"),
             "completed_p95_diff_s": diff("submit_to_completed_s", "p95"),
         }

@@ -13,6 +13,7 @@ costs the same for both paths.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import statistics
 import sys
@@ -217,6 +218,53 @@ class Poller:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=10)
+
+
+def _process_group(pid: int) -> str:
+    """The process's name for the CPU table: Slurm's daemons, PostgreSQL and MariaDB by
+    their command; Python by what it runs (gunicorn, the worker, this benchmark)."""
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        if not comm.startswith("python") and comm not in ("antenna", "gunicorn"):
+            return "postgres" if comm.startswith("postgres") else comm
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+    if pid == os.getpid():
+        return "bench client"
+    if "gunicorn" in cmd:
+        return "gunicorn"
+    if " worker" in cmd:
+        return "antenna worker"
+    return "python (other)"
+
+
+def cpu_by_process() -> dict[str, float]:
+    """CPU seconds (user + system, with the children each has reaped) used so far by each
+    group of processes on the machine, from /proc: sampled before and after a phase, the
+    difference says where its CPU went (a process that ended in between is not counted,
+    unless its parent reaped it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = _process_group(int(entry.name))
+        if group:
+            # utime, stime, and the reaped children's (slurmd's slurmstepd, for one)
+            out[group] = out.get(group, 0.0) + sum(int(f) for f in fields[11:15]) / tick
+    return out
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Each group's CPU seconds between two samples, largest first (above 0.05 s)."""
+    used = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in after}
+    return dict(sorted(((k, v) for k, v in used.items() if v >= 0.05),
+                       key=lambda kv: -kv[1]))
 
 
 def summarise(path: str, tracks: list[Track], poller: Poller, extra: dict[str, Any]
