@@ -60,11 +60,15 @@ SCRIPT = "#!/bin/bash\nsleep 2\n"
 WALLTIME_MINUTES = 5
 
 
-def wait_final(tracks: list[Track], deadline: float) -> bool:
+def wait_final(tracks: list[Track], deadline: float, cpu: dict[str, Any]) -> bool:
+    """Until every job ended (False at the deadline); samples each process's CPU once
+    every job was seen accepted by Slurm (`cpu["accepted"]`)."""
     while time.monotonic() < deadline:
+        if "accepted" not in cpu and all(t.error or t.accepted_seen for t in tracks):
+            cpu["accepted"] = cpu_by_process()
         if all(t.error or t.final_seen for t in tracks):
             return True
-        time.sleep(0.1)
+        time.sleep(0.05)
     return False
 
 
@@ -222,10 +226,14 @@ def _phase(path: str, tracks: list[Track], args: argparse.Namespace, submit: Any
         submit_all(tracks)
     else:
         submit_concurrently(tracks, args.clients, submit)
-    done = wait_final(tracks, time.monotonic() + args.phase_timeout)
+    cpu: dict[str, Any] = {}
+    done = wait_final(tracks, time.monotonic() + args.phase_timeout, cpu)
     poller.stop()
     extra = {**extra, "all_final": done, "loadavg_1m_before": round(load_before, 2),
              "loadavg_1m_after": round(os.getloadavg()[0], 2),
+             # CPU seconds per process, from the first submit until every job was seen
+             # accepted by Slurm, then over the whole phase (following the jobs to the end).
+             "cpu_s_by_process_to_accepted": cpu_used(cpu_before, cpu.get("accepted", {})),
              "cpu_s_by_process": cpu_used(cpu_before, cpu_by_process())}
     result = summarise(path, tracks, poller, extra)
     print(f"[{path}] {result['jobs_per_s_accepted']} jobs/s to accepted "

@@ -220,7 +220,8 @@ def main() -> int:
         ip = result["in_process"]
         print(f"in-process CPU per request: submit {ip['submit']['cpu_ms']} ms "
               f"({ip['submit']['queries']} queries), floor {ip['floor']['cpu_ms']} ms "
-              f"({ip['floor']['queries']} queries)")
+              f"({ip['floor']['queries']} queries), a list of 100 jobs "
+              f"{ip['list_100']['cpu_ms']} ms ({ip['list_100']['queries']} queries)")
         print(f"invariants after: {result['invariants_after']}")
         print(f"wrote {out}")
         return 0

@@ -72,10 +72,14 @@ class Page(Schema, Generic[T]):
     count: int
 
 
+def page_bounds(params: ListParams) -> tuple[int, int]:
+    """(limit, offset) of a list page: limit 1-500, offset 0-MAX_OFFSET."""
+    return min(max(params.limit, 1), 500), min(max(params.offset, 0), MAX_OFFSET)
+
+
 def paginate(qs: QuerySet[Any], params: ListParams) -> dict[str, Any]:
     """The list envelope `{"items": [...], "count": N}` with limit (1-500) and offset."""
-    limit = min(max(params.limit, 1), 500)
-    offset = min(max(params.offset, 0), MAX_OFFSET)
+    limit, offset = page_bounds(params)
     return {"items": list(qs[offset: offset + limit]), "count": qs.count()}
 
 

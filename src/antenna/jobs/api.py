@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from antenna.accounts.access import current_user
 from antenna.allocations.models import hours
 from antenna.allocations.selectors import allocation_for_submit, allocation_for_user
-from antenna.core.api import ErrorOut, ListParams, Page, paginate
+from antenna.core.api import ErrorOut, ListParams, Page, page_bounds
 from antenna.factories.selectors import factories_by_id, factory_by_id
 from antenna.jobs.access import job_for_user
 from antenna.jobs.schemas import (
@@ -20,11 +20,12 @@ from antenna.jobs.schemas import (
     JobEstimateOut,
     JobFilters,
     JobIn,
+    JobListItem,
     JobOut,
     JobSpecIn,
     JobTaskOut,
 )
-from antenna.jobs.selectors import job_list, job_log_tail, job_tasks
+from antenna.jobs.selectors import job_list, job_list_page, job_log_tail, job_tasks
 from antenna.jobs.services import (
     JobDraft,
     job_cancel,
@@ -39,11 +40,12 @@ ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut
 
 
 
-@router.get("", response=Page[JobOut])
+@router.get("", response=Page[JobListItem])
 def list_jobs(request: HttpRequest, filters: Query[JobFilters]) -> Any:
     qs = job_list(user=current_user(request), allocation=filters.allocation,
                   state=filters.state, factory=filters.factory)
-    return paginate(qs, ListParams(limit=filters.limit, offset=filters.offset))
+    limit, offset = page_bounds(ListParams(limit=filters.limit, offset=filters.offset))
+    return job_list_page(qs, limit=limit, offset=offset)
 
 
 @router.post("", response={201: JobOut, **ERRORS})

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from antenna.core.api import DbId
 from antenna.core.schemas import NOT_BLANK_PATTERN, InputSchema, explained_pattern
@@ -124,6 +124,38 @@ class JobOut(Schema):
     @staticmethod
     def resolve_cancel_requested(obj: object) -> bool:
         return obj.cancel_requested_at is not None  # type: ignore[attr-defined]
+
+
+class JobListItem(BaseModel):
+    """A job in a list: the same fields and values as `JobOut`, validated from a row of
+    `selectors.job_list_page` (plain dicts: no model instances, no per-field resolvers), so
+    a page of 500 costs a fraction of `JobOut`'s CPU (docs/benchmarks-api.md)."""
+
+    id: int
+    allocation: int
+    name: str
+    state: str
+    state_reason: str
+    gpus: int
+    cpus: int
+    memory_gb: int
+    walltime_minutes: int
+    container_image: str
+    factory: int | None
+    factory_name: str | None
+    partition: str | None
+    scheduler_job_id: str
+    exit_code: int | None
+    gpu_hours_reserved: Decimal
+    gpu_hours_charged: Decimal | None
+    elapsed_seconds: int | None
+    cancel_requested: bool
+    array: str
+    array_tasks: int
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
 
 
 class JobFilters(InputSchema):

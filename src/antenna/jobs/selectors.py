@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from antenna.accounts.models import User
-from antenna.allocations.models import Allocation
+from antenna.allocations.models import Allocation, hours
 from antenna.connectors.base import Capability, Connector, FactoryQueue
 from antenna.connectors.registry import connector_for, each_at_once
 from antenna.core.errors import FactoryUnavailable
@@ -54,6 +54,38 @@ def job_list(*, user: User, allocation: int | None = None, state: str | None = N
     if factory:
         qs = qs.filter(factory_id=factory)
     return qs.order_by("-created_at", "-id")
+
+
+# What a job list shows of each job (`schemas.JobListItem`), read as values: no model built.
+_LIST_COLUMNS = (
+    "id", "allocation_id", "name", "state", "state_reason", "gpus", "cpus", "memory_gb",
+    "walltime_minutes", "container_image", "factory_id", "factory__name", "partition__name",
+    "scheduler_job_id", "exit_code", "gpu_seconds_reserved", "gpu_seconds_charged",
+    "elapsed_seconds", "cancel_requested_at", "array", "array_tasks", "created_at",
+    "submitted_at", "started_at", "finished_at")
+
+
+def job_list_page(qs: QuerySet[Job], *, limit: int, offset: int) -> dict[str, object]:
+    """A page of `job_list(...)` as the API lists it (`{"items": [...], "count": N}`, items as
+    `schemas.JobListItem` reads them): one query for the rows' values (the factory's and the
+    partition's names joined in), one for the count."""
+    rows = qs.values_list(*_LIST_COLUMNS)[offset: offset + limit]
+    items = []
+    for (pk, allocation, name, state, reason, gpus, cpus, memory, walltime, image, factory,
+         factory_name, partition, scheduler_id, exit_code, reserved, charged, elapsed,
+         cancel_at, array, tasks, created, submitted, started, finished) in rows:
+        items.append({
+            "id": pk, "allocation": allocation, "name": name, "state": state,
+            "state_reason": reason, "gpus": gpus, "cpus": cpus, "memory_gb": memory,
+            "walltime_minutes": walltime, "container_image": image, "factory": factory,
+            "factory_name": factory_name, "partition": partition,
+            "scheduler_job_id": scheduler_id, "exit_code": exit_code,
+            "gpu_hours_reserved": hours(reserved),
+            "gpu_hours_charged": None if charged is None else hours(charged),
+            "elapsed_seconds": elapsed, "cancel_requested": cancel_at is not None,
+            "array": array, "array_tasks": tasks, "created_at": created,
+            "submitted_at": submitted, "started_at": started, "finished_at": finished})
+    return {"items": items, "count": qs.count()}
 
 
 def recent_runtimes(user_ids: Iterable[int]) -> dict[int, list[float]]:
