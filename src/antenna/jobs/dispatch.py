@@ -648,18 +648,14 @@ def probe_due_factories() -> None:
         probe_factory(factory, count_failure=False)
 
 
-def factory_accounts() -> CycleReport:
-    """Usage outside the gateway charged, then each allocation's account at each factory that
-    keeps accounts compared and repaired (jobs/slurm_accounts.py): before dispatch, so a job
-    is submitted under an account that is there."""
-    return CycleReport(errors=charge_external_usage() + sync_factory_accounts())
-
-
 def _sync_accounts() -> CycleReport:
+    """Each allocation's account at each factory that keeps accounts compared and repaired
+    (jobs/slurm_accounts.py): before dispatch, so a job goes under an account that is there."""
     return CycleReport(errors=sync_factory_accounts())
 
 
 def _external_usage() -> CycleReport:
+    """The jobs run under Antenna's accounts outside the gateway, charged."""
     return CycleReport(errors=charge_external_usage())
 
 
@@ -691,7 +687,8 @@ def run_cycle(limit: int | None = None) -> CycleReport:
     (slurmdbd's recent jobs, for the usage outside the gateway and for settling) is read
     once. Every due job is dispatched (`limit` caps them, for tests). `antenna worker` runs
     the same steps in two lanes instead (`run_dispatch_cycle`, `run_accounting_cycle`)."""
-    return _run_steps([factory_accounts, cancel_requested, lambda: dispatch_queued(limit),
+    return _run_steps([_external_usage, _sync_accounts, cancel_requested,
+                       lambda: dispatch_queued(limit),
                        poll_factories, settle_finished, _offline_and_probes])
 
 

@@ -76,58 +76,8 @@ class JobTaskOut(Schema):
     finished_at: dt.datetime | None
 
 
-class JobOut(Schema):
-    id: int
-    allocation: int
-    name: str
-    state: str
-    state_reason: str
-    gpus: int
-    cpus: int
-    memory_gb: int
-    walltime_minutes: int
-    container_image: str
-    factory: int | None
-    factory_name: str | None
-    partition: str | None
-    scheduler_job_id: str
-    exit_code: int | None
-    gpu_hours_reserved: Decimal
-    gpu_hours_charged: Decimal | None
-    elapsed_seconds: int | None
-    cancel_requested: bool
-    array: str
-    array_tasks: int
-    created_at: dt.datetime
-    submitted_at: dt.datetime | None
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_allocation(obj: object) -> int:
-        return obj.allocation_id  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_factory(obj: object) -> int | None:
-        return obj.factory_id  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_factory_name(obj: object) -> str | None:
-        factory = obj.factory  # type: ignore[attr-defined]
-        return factory.name if factory else None
-
-    @staticmethod
-    def resolve_partition(obj: object) -> str | None:
-        partition = obj.partition  # type: ignore[attr-defined]
-        return partition.name if partition else None
-
-    @staticmethod
-    def resolve_cancel_requested(obj: object) -> bool:
-        return obj.cancel_requested_at is not None  # type: ignore[attr-defined]
-
-
 class JobListItem(BaseModel):
-    """A job in a list: the same fields and values as `JobOut`, validated from a row of
+    """A job in a list: the fields `JobOut` inherits, validated from a row of
     `selectors.job_list_page` (plain dicts: no model instances, no per-field resolvers), so
     a page of 500 costs a fraction of `JobOut`'s CPU (docs/benchmarks-api.md)."""
 
@@ -156,6 +106,32 @@ class JobListItem(BaseModel):
     submitted_at: dt.datetime | None
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+
+
+# A job read from its model: `JobListItem`'s fields, a few of them resolved (a comment, not a
+# docstring, which would become the schema's description in the OpenAPI document).
+class JobOut(Schema, JobListItem):
+    @staticmethod
+    def resolve_allocation(obj: object) -> int:
+        return obj.allocation_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory(obj: object) -> int | None:
+        return obj.factory_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_factory_name(obj: object) -> str | None:
+        factory = obj.factory  # type: ignore[attr-defined]
+        return factory.name if factory else None
+
+    @staticmethod
+    def resolve_partition(obj: object) -> str | None:
+        partition = obj.partition  # type: ignore[attr-defined]
+        return partition.name if partition else None
+
+    @staticmethod
+    def resolve_cancel_requested(obj: object) -> bool:
+        return obj.cancel_requested_at is not None  # type: ignore[attr-defined]
 
 
 class JobFilters(InputSchema):
